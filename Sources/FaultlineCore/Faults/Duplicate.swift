@@ -1,0 +1,12 @@
+/// Send a percentage of packets twice (netem `duplicate`, or the delay engine).
+public struct Duplicate: Hashable, Sendable, Codable {
+    public var percent: Percent
+    public var correlation: Percent = Percent(points: 0)
+    public var filter: NetworkFilter = NetworkFilter()
+
+    public init(percent: Percent, correlation: Percent = Percent(points: 0), filter: NetworkFilter = NetworkFilter()) {
+        self.percent = percent; self.correlation = correlation; self.filter = filter
+    }
+
+    public func problems() -> [FieldProblem] { percentProblems(percent) + filter.problems() }
+}

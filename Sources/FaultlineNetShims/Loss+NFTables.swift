@@ -1,0 +1,59 @@
+/// Packet loss: drop a percentage of inbound packets from a set of peers, with nftables'
+/// `numgen random mod 10000 < N drop` (N in hundredths of a percent, see
+/// `NFTablesRuleset.lossSample`).
+///
+/// nftables can drop but not duplicate, corrupt or reorder; those belong to netem
+/// (`NetemShim`) or the delay engine (`DelayEngineShim`).
+public struct LossSpec: Sendable, Codable, Hashable {
+    public var namespace: NetNamespace?
+    public var match: InboundMatch
+    public var exemptions: [ManagementExemption]
+    /// 0 < percent ≤ 100, resolution 0.01.
+    public var percent: Double
+
+    public init(namespace: NetNamespace? = nil, match: InboundMatch,
+                exemptions: [ManagementExemption], percent: Double) {
+        self.namespace = namespace
+        self.match = match
+        self.exemptions = exemptions
+        self.percent = percent
+    }
+}
+
+public struct LossShim: NetFaultShim {
+    public init() {}
+
+    public func undoRecord(for id: FaultID, spec: LossSpec) throws -> NFTablesUndo {
+        try spec.namespace?.validate()
+        try spec.match.validate()
+        try spec.exemptions.forEach { try $0.validate() }
+        guard spec.percent > 0, spec.percent <= 100, (spec.percent * 100).rounded() >= 1 else {
+            throw NetShimError.invalidSpec("loss percent \(spec.percent) must be in (0, 100] with resolution 0.01")
+        }
+        return NFTablesUndo(id: id, namespace: spec.namespace)
+    }
+
+    public func batch(for id: FaultID, spec: LossSpec) throws -> String {
+        let undo = try undoRecord(for: id, spec: spec)
+        let statement = "\(NFTablesRuleset.lossSample(percent: spec.percent)) drop"
+        return NFTablesRuleset.batch(table: undo.table, match: spec.match,
+                                     exemptions: spec.exemptions, dropStatement: statement)
+    }
+
+    @discardableResult
+    public func apply(_ spec: LossSpec, for id: FaultID) throws -> NFTablesUndo {
+        let undo = try undoRecord(for: id, spec: spec)
+        let commands = try batch(for: id, spec: spec)
+        _ = try NamespaceThread.run(in: .init(spec.namespace)) { try NFTables.run(commands) }
+        return undo
+    }
+
+    public func revert(_ undo: NFTablesUndo) throws {
+        try undo.revert()
+    }
+
+    public func availability() -> Availability { Self.probed }
+
+    private static let probed: Availability = NFTablesProbe.run(
+        mechanism: "loss", statement: "numgen random mod 10000 < 5000 drop")
+}

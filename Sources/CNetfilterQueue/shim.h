@@ -2,6 +2,7 @@
 // packet-delay engine (Delay+NFQueue.swift, DelayEngine.swift).
 #ifndef FL_CNETFILTERQUEUE_SHIM_H
 #define FL_CNETFILTERQUEUE_SHIM_H
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <arpa/inet.h>
@@ -15,6 +16,6 @@ static inline uint32_t fl_nfq_packet_id(struct nfq_data *data) {
     return header == NULL ? 0 : ntohl(header->packet_id);
 }
 
-static inline const unsigned int fl_nf_accept(void) { return NF_ACCEPT; }
-static inline const unsigned int fl_nf_drop(void) { return NF_DROP; }
+static inline unsigned int fl_nf_accept(void) { return NF_ACCEPT; }
+static inline unsigned int fl_nf_drop(void) { return NF_DROP; }
 #endif

@@ -15,7 +15,10 @@ enum Subprocess {
         var stderr: String
     }
 
-    static func run(_ argv: [String]) throws -> Output {
+    static func run(_ argv: [String], input: String? = nil) throws -> Output {
+        var inPipe: [Int32] = [-1, -1]
+        if input != nil { guard fl_pipe_cloexec(&inPipe) == 0 else { throw NetShimError.lastErrno("pipe2") } }
+        defer { if inPipe[0] >= 0 { close(inPipe[0]) } }
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
         guard fl_pipe_cloexec(&outPipe) == 0 else { throw NetShimError.lastErrno("pipe2") }
@@ -26,7 +29,11 @@ enum Subprocess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if input != nil {
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
 
@@ -35,6 +42,13 @@ enum Subprocess {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
         close(outPipe[1]); close(errPipe[1])
+        if let input, inPipe[1] >= 0 {
+            // Inputs are a few kilobytes, below the pipe's 64 KiB buffer: this cannot block.
+            if spawned == 0 {
+                _ = input.utf8CString.withUnsafeBufferPointer { write(inPipe[1], $0.baseAddress, $0.count - 1) }
+            }
+            close(inPipe[1])
+        }
         guard spawned == 0 else {
             close(outPipe[0]); close(errPipe[0])
             throw NetShimError.syscall(call: "posix_spawn(\(argv[0]))", errno: spawned)
@@ -51,8 +65,8 @@ enum Subprocess {
 
     /// Runs argv and throws `.tool` with its stderr when it exits non-zero.
     @discardableResult
-    static func check(_ argv: [String]) throws -> String {
-        let output = try run(argv)
+    static func check(_ argv: [String], input: String? = nil) throws -> String {
+        let output = try run(argv, input: input)
         guard output.status == 0 else {
             throw NetShimError.tool(argv: argv, status: output.status, stderr: output.stderr)
         }

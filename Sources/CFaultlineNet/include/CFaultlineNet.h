@@ -13,4 +13,8 @@ int fl_pipe_cloexec(int fds[2]);
 /// Sets the calling thread's timer slack (prctl PR_SET_TIMERSLACK) in nanoseconds, so the
 /// delay engine's timed waits wake within a microsecond instead of the default 50 µs.
 int fl_set_timer_slack(unsigned long nanoseconds);
+/// ppoll(fds, n, timeout) with a nanosecond timeout (negative: wait forever), for the delay
+/// engine's release timer; returns what ppoll returns, errno set on -1.
+struct pollfd;
+int fl_poll_nanoseconds(struct pollfd *fds, unsigned long count, long long timeout_ns);
 #endif

@@ -81,6 +81,8 @@ int fl_wtermsig(int status) { return WTERMSIG(status); }
 int fl_wstopsig(int status) { return WSTOPSIG(status); }
 int fl_wptrace_event(int status) { return (status >> 16) & 0xff; }
 
+int fl_tgkill(pid_t tgid, pid_t tid, int sig) { return (int)syscall(SYS_tgkill, tgid, tid, sig); }
+
 int fl_setns(int fd, int nstype) { return setns(fd, nstype); }
 
 uint64_t fl_vdso_base(void) { return (uint64_t)getauxval(AT_SYSINFO_EHDR); }

@@ -7,6 +7,10 @@
 #include <sys/types.h>
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
+// libnfnetlink ships an older copy of the kernel's nfnetlink.h under the same include guard
+// (_NFNETLINK_H); libnl-route includes the kernel's. Including the kernel's first makes both
+// modules see one definition of `enum nfnetlink_groups`, which Swift requires.
+#include <linux/netfilter/nfnetlink.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 // The packet header is a packed struct with a big-endian id; reading it in C keeps

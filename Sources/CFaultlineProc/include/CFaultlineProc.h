@@ -64,6 +64,10 @@ int fl_wstopsig(int status);
 /// The ptrace event number in the upper bits of a stop status (0 if none).
 int fl_wptrace_event(int status);
 
+/// tgkill(2): re-raises, after PTRACE_DETACH, a signal a tracee received while it was
+/// stopped for patching (glibc < 2.30 has no wrapper).
+int fl_tgkill(pid_t tgid, pid_t tid, int sig);
+
 /// setns(2); declared by glibc only under _GNU_SOURCE, which Swift's Glibc module lacks.
 int fl_setns(int fd, int nstype);
 

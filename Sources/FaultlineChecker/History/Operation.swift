@@ -30,7 +30,7 @@ public struct Operation: Sendable, Equatable {
     /// True for the reads a recorder issues after healing, one per node and key, to check
     /// convergence. They are ordinary reads for the other checks.
     public var isFinalRead: Bool
-    /// The line of the source file the operation came from (the completion line where the
+    /// The line of the source file the operation came from (its invocation line where the
     /// format has one line per event), for explanations and errors.
     public var line: Int?
 

@@ -1,0 +1,147 @@
+// Benchmark of the linearizability checker (release build): the Jepsen etcd set, each
+// Porcupine kv file, and generated histories. Prints a markdown table and one
+// machine-readable `RESULT <name> <seconds> <verdict>` line per case (for
+// run-vs-porcupine.sh).
+//
+//   checker-bench [--data DIR] [--repeat N] [--write-generated FILE]
+//
+// DIR defaults to the shared Porcupine data beside the repository. Each time is the best
+// of N runs (default 5) of parse-free checking: files are read and parsed once, outside
+// the timed region, as Porcupine's own benchmarks do.
+import FaultlineChecker
+import Foundation
+
+var dataDirectory = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().appendingPathComponent("../../../shared/data/porcupine").standardized.path
+var repeats = 5
+var generatedPath: String? = nil
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--data": dataDirectory = arguments.popFirst() ?? dataDirectory
+    case "--repeat": repeats = Int(arguments.popFirst() ?? "") ?? repeats
+    case "--write-generated": generatedPath = arguments.popFirst()
+    default:
+        FileHandle.standardError.write("unknown argument \(argument)\n".data(using: .utf8)!)
+        exit(2)
+    }
+}
+
+func load(_ path: String) -> History {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        FileHandle.standardError.write("cannot read \(path)\n".data(using: .utf8)!)
+        exit(3)
+    }
+    do {
+        return try HistoryFormat.parse([UInt8](data))
+    } catch {
+        FileHandle.standardError.write("\(path):\(error)\n".data(using: .utf8)!)
+        exit(3)
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// Best of `repeats` runs of `body`; returns (seconds, last result).
+@MainActor func time<T>(_ body: () -> T) -> (Double, T) {
+    var best = Double.infinity
+    var last: T? = nil
+    for _ in 0..<max(repeats, 1) {
+        let start = ContinuousClock.now
+        last = body()
+        best = min(best, seconds(ContinuousClock.now - start))
+    }
+    return (best, last!)
+}
+
+struct Row { var name: String; var operations: Int; var seconds: Double; var verdict: String; var note: String }
+var rows: [Row] = []
+
+// Expected verdicts.
+var expected: [String: String] = [:]
+if let tsv = try? String(contentsOfFile: dataDirectory + "/verdicts.tsv", encoding: .utf8) {
+    for line in tsv.split(separator: "\n").dropFirst() {
+        let fields = line.split(separator: "\t")
+        if fields.count >= 5 { expected[String(fields[0])] = fields[4] == "illegal" ? "illegal" : "ok" }
+    }
+}
+var mismatches = 0
+
+// 1. The etcd set, 103 files (one empty), cas register model.
+let etcdNames = (0...102).map { String(format: "test_data/jepsen/etcd_%03d.log", $0) }
+let etcdHistories = etcdNames.map { load(dataDirectory + "/" + $0) }
+var perFile: [Double] = []
+var etcdTotal = 0.0
+var worst = (name: "", seconds: 0.0)
+for (name, history) in zip(etcdNames, etcdHistories) {
+    let (elapsed, result) = time { try! LinearizabilityChecker.check(history, model: .cas) }
+    perFile.append(elapsed)
+    etcdTotal += elapsed
+    if elapsed > worst.seconds { worst = (name, elapsed) }
+    if let want = expected[name], want != result.verdict.rawValue {
+        mismatches += 1
+        print("MISMATCH \(name): expected \(want), got \(result.verdict.rawValue)")
+    }
+}
+let sortedTimes = perFile.sorted()
+let median = sortedTimes[sortedTimes.count / 2]
+rows.append(Row(name: "etcd set (103 files)", operations: etcdHistories.reduce(0) { $0 + $1.operations.count },
+                seconds: etcdTotal, verdict: mismatches == 0 ? "all as expected" : "\(mismatches) mismatches",
+                note: String(format: "median %.3f ms, worst %.1f ms (%@)", median * 1e3, worst.seconds * 1e3,
+                             (worst.name as NSString).lastPathComponent)))
+print("RESULT etcd-all \(etcdTotal) \(mismatches == 0 ? "expected" : "mismatch")")
+print("RESULT etcd-worst \(worst.seconds) \((worst.name as NSString).lastPathComponent)")
+
+// 2. Each kv file, kv model partitioned by key.
+for name in ["c01-ok", "c01-bad", "c10-ok", "c10-bad", "c50-ok", "c50-bad"] {
+    let path = "test_data/kv/\(name).txt"
+    let history = load(dataDirectory + "/" + path)
+    let (elapsed, result) = time { try! LinearizabilityChecker.check(history, model: .kv) }
+    let verdict = result.verdict.rawValue
+    if let want = expected[path], want != verdict {
+        mismatches += 1
+        print("MISMATCH \(path): expected \(want), got \(verdict)")
+    }
+    rows.append(Row(name: "kv \(name)", operations: history.operations.count, seconds: elapsed, verdict: verdict,
+                    note: "\(result.partitions.count) keys"))
+    print("RESULT kv-\(name) \(elapsed) \(verdict)")
+}
+
+// 3. Generated histories.
+struct Generated { var name: String; var generator: HistoryGenerator; var model: LinearizabilityChecker.HistoryModel }
+var register50 = HistoryGenerator(object: .register, clients: 50, operations: 20_000, keys: 1)
+register50.readRate = 0.5
+var cas50 = HistoryGenerator(object: .casRegister, clients: 50, operations: 20_000, keys: 1)
+cas50.infoRate = 0.01
+var kv50 = HistoryGenerator(object: .keyValue, clients: 50, operations: 20_000, keys: 10)
+let generated = [
+    Generated(name: "generated register, 50 clients × 20 000 ops, 1 key", generator: register50, model: .register),
+    Generated(name: "generated cas register, 50 clients × 20 000 ops, 1 key, 1% info", generator: cas50, model: .cas),
+    Generated(name: "generated kv, 50 clients × 20 000 ops, 10 keys", generator: kv50, model: .kv),
+]
+for (index, item) in generated.enumerated() {
+    let history = item.generator.generate(seed: 42)
+    if index == 0, let generatedPath {
+        try! FaultlineHistoryWriter.write(history).write(toFile: generatedPath, atomically: true, encoding: .utf8)
+    }
+    let savedRepeats = repeats
+    repeats = min(repeats, 3)
+    let (elapsed, result) = time { try! LinearizabilityChecker.check(history, model: item.model) }
+    repeats = savedRepeats
+    if result.verdict != .ok { mismatches += 1; print("MISMATCH \(item.name): \(result.verdict)") }
+    let iterations = result.partitions.reduce(0) { $0 + $1.iterations }
+    rows.append(Row(name: item.name, operations: history.operations.count, seconds: elapsed,
+                    verdict: result.verdict.rawValue, note: "\(iterations) search steps"))
+    print("RESULT generated-\(index) \(elapsed) \(result.verdict.rawValue)")
+}
+
+print("")
+print("| history | operations | time | verdict | notes |")
+print("|---|---:|---:|---|---|")
+for row in rows {
+    let time = row.seconds >= 1 ? String(format: "%.2f s", row.seconds) : String(format: "%.2f ms", row.seconds * 1e3)
+    print("| \(row.name) | \(row.operations) | \(time) | \(row.verdict) | \(row.note) |")
+}
+exit(mismatches == 0 ? 0 : 1)

@@ -1,0 +1,44 @@
+/// The answer of a check. `unknown` means the time budget ran out before an answer was
+/// found: the checker never guesses.
+public enum Verdict: String, Sendable, Equatable {
+    case ok
+    case illegal
+    case unknown
+}
+
+/// The result of a linearizability check: the overall verdict and what each partition
+/// (key) found.
+public struct LinearizabilityResult: Sendable {
+    public var verdict: Verdict
+    public var partitions: [PartitionReport]
+
+    /// The partition that decides an illegal verdict: the first illegal one, in partition
+    /// order (deterministic whichever core finished first).
+    public var firstIllegal: PartitionReport? {
+        partitions.first { $0.verdict == .illegal }
+    }
+}
+
+/// What the search found for one partition. Operation references are indices into the
+/// list the check was given (`History.operations` for history checks).
+public struct PartitionReport: Sendable {
+    public var label: String
+    /// `nil` when the partition was not finished because an earlier partition was already
+    /// illegal (its answer cannot change the verdict).
+    public var verdict: Verdict?
+    public var operationCount: Int
+    /// `ok`: a complete linearization. `illegal`: the longest linearizable prefix found,
+    /// as data for a report.
+    public var order: [Int]
+    /// `illegal`: the model state after each operation of `order`, described.
+    public var statesAfter: [String]
+    /// `illegal`: the operation that had to take effect by its completion but could not.
+    public var blocked: Int?
+    /// `illegal`: the operations pending (invoked, not yet linearized) at that point: none of
+    /// them could be ordered to let `blocked` complete.
+    public var pending: [Int]
+    /// `illegal`: the state after `order`.
+    public var stateAtBlock: String?
+    /// Search steps taken.
+    public var iterations: Int
+}

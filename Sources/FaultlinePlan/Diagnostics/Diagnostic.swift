@@ -1,0 +1,63 @@
+/// One problem with a plan, located in its file.
+///
+/// Rendered as `FILE:LINE:COLUMN: error: FIELD: MESSAGE` (the form compilers use, so
+/// editors and CI annotate the line), with an optional "did you mean" suggestion.
+public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var file: String
+    /// 1-based; 0 when the problem concerns the whole file.
+    public var line: Int
+    public var column: Int
+    /// The field path, e.g. `method[2].partition.isolate`; empty for the whole document.
+    public var field: String
+    public var message: String
+    public var suggestion: String?
+
+    public init(file: String, line: Int, column: Int, field: String, message: String, suggestion: String? = nil) {
+        self.file = file; self.line = line; self.column = column
+        self.field = field; self.message = message; self.suggestion = suggestion
+    }
+
+    public var description: String {
+        var text = "\(file):\(line):\(column): error: "
+        if !field.isEmpty { text += "\(field): " }
+        text += message
+        if let suggestion { text += " (did you mean '\(suggestion)'?)" }
+        return text
+    }
+}
+
+/// Raised when a plan cannot be used; carries every diagnostic found, in file order.
+public struct PlanError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// Collects diagnostics while a plan is read, so every error is reported, not only the first.
+final class DiagnosticSink {
+    let file: String
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(file: String) { self.file = file }
+
+    func error(_ mark: Mark, _ field: String, _ message: String, suggestion: String? = nil) {
+        diagnostics.append(Diagnostic(file: file, line: mark.line, column: mark.column, field: field,
+                                      message: message, suggestion: suggestion))
+    }
+
+    var isEmpty: Bool { diagnostics.isEmpty }
+
+    func sorted() -> [Diagnostic] {
+        diagnostics.enumerated().sorted { a, b in
+            (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
+        }.map(\.element)
+    }
+}
+
+/// A position in a plan's text, 1-based.
+public struct Mark: Hashable, Sendable, Codable {
+    public var line: Int
+    public var column: Int
+    public init(line: Int, column: Int) { self.line = line; self.column = column }
+    public static let file = Mark(line: 0, column: 0)
+}

@@ -1,0 +1,277 @@
+import FaultlineCore
+import Foundation
+
+extension PlanParser {
+    func readSteadyState(_ items: [YAMLNode]) -> [HypothesisProbe] {
+        var out: [HypothesisProbe] = []
+        for (i, item) in items.enumerated() {
+            let path = "steady-state[\(i)]"
+            guard let f = Fields(item, path: path, object: "steady-state probe", sink: sink,
+                                 expected: "a mapping with name and probe") else { continue }
+            let name = f.string("name", required: "a short name for this probe, shown in reports")
+            let probe = f.value("probe").flatMap { readProbe($0, path: f.pathOf("probe")) }
+            if !f.has("probe") { f.missing("probe", "one of http, tcp, command, prometheus, consistency") }
+            var when: Set<ProbeTiming> = [.before, .after]
+            if let list = f.stringList("when") {
+                var parsed: Set<ProbeTiming> = []
+                for (k, text) in list.enumerated() {
+                    if let t = ProbeTiming(rawValue: text) { parsed.insert(t) } else {
+                        let names = ProbeTiming.allCases.map(\.rawValue)
+                        sink.error(f.value("when")!.mark, "\(f.pathOf("when"))[\(k)]", "expected one of \(names.joined(separator: ", ")), found '\(text)'",
+                                   suggestion: Suggestion.closest(to: text, in: names))
+                    }
+                }
+                if !parsed.isEmpty { when = parsed }
+            }
+            if case .consistency? = probe {
+                // Recorded over its `during` span and judged once after the method.
+                when = []
+                if f.has("when") {
+                    sink.error(f.keyMark("when"), f.pathOf("when"), "a consistency probe records its workload over 'during' and is judged after the method; remove 'when'")
+                }
+            }
+            let every = f.positiveSpan("every") ?? .seconds(1)
+            if let name, let probe {
+                out.append(HypothesisProbe(name: name, probe: probe, when: when, every: every, mark: item.mark))
+            }
+        }
+        return out
+    }
+
+    func readGuards(_ items: [YAMLNode]) -> [Guard] {
+        var out: [Guard] = []
+        for (i, item) in items.enumerated() {
+            let path = "guards[\(i)]"
+            guard let f = Fields(item, path: path, object: "guard", sink: sink, expected: "a mapping with name, probe and every") else { continue }
+            let name = f.string("name", required: "a short name for this abort condition")
+            if !f.has("probe") { f.missing("probe", "one of http, tcp, command, prometheus") }
+            let probe = f.value("probe").flatMap { readProbe($0, path: f.pathOf("probe")) }
+            if case .consistency? = probe {
+                sink.error(f.value("probe")!.mark, f.pathOf("probe"), "a consistency probe is judged after the run and cannot guard it; use it under steady-state")
+            }
+            let every = f.positiveSpan("every") ?? .seconds(1)
+            let grace = f.span("grace") ?? .zero
+            if grace < .zero { sink.error(f.value("grace")!.mark, f.pathOf("grace"), "expected a duration of 0 or more") }
+            if let name, let probe {
+                out.append(Guard(name: name, probe: probe, every: every, grace: grace, mark: item.mark))
+            }
+        }
+        return out
+    }
+
+    func readProbe(_ node: YAMLNode, path: String) -> Probe? {
+        guard let f = Fields(node, path: path, object: "probe", sink: sink,
+                             expected: "a mapping with one probe kind: http, tcp, command, prometheus or consistency") else { return nil }
+        guard f.keys.count == 1, let kind = f.keys.first, let body = f.value(kind) else {
+            if f.keys.count > 1 {
+                sink.error(f.keyMark(f.keys[1]), path, "one probe kind per probe, found \(f.keys.joined(separator: " and "))")
+            } else if f.keys.isEmpty, case .mapping(let e) = node.content, e.isEmpty {
+                sink.error(node.mark, path, "expected one probe kind: http, tcp, command, prometheus or consistency")
+            } else if let k = f.keys.first {
+                sink.error(f.keyMark(k), Fields.join(path, k), "expected the probe's settings, found nothing")
+            }
+            return nil
+        }
+        let p = Fields.join(path, kind)
+        switch kind {
+        case "http": return readHTTPProbe(body, path: p).map(Probe.http)
+        case "tcp": return readTCPProbe(body, path: p).map(Probe.tcp)
+        case "command": return readCommandProbe(body, path: p).map(Probe.command)
+        case "prometheus": return readPrometheusProbe(body, path: p).map(Probe.prometheus)
+        default: return readConsistencyProbe(body, path: p).map(Probe.consistency)
+        }
+    }
+
+    func readEach(_ f: Fields) -> String? {
+        guard let each = f.string("each") else { return nil }
+        references.append((each, f.value("each")!.mark, f.pathOf("each")))
+        return each
+    }
+
+    func checkTemplate(_ text: String, _ f: Fields, key: String, hasEach: Bool) {
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                sink.error(f.value(key)!.mark, f.pathOf(key), "'{{' is not closed with '}}'")
+                return
+            }
+            let variable = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if !["host.address", "host.name"].contains(variable) {
+                sink.error(f.value(key)!.mark, f.pathOf(key), "unknown variable '{{\(variable)}}'; use {{host.address}} or {{host.name}}",
+                           suggestion: Suggestion.closest(to: variable, in: ["host.address", "host.name"]))
+            } else if !hasEach {
+                sink.error(f.value(key)!.mark, f.pathOf(key), "'{{\(variable)}}' needs 'each: <target>' to say which hosts to fill in")
+            }
+            rest = rest[close.upperBound...]
+        }
+    }
+
+    func readHTTPProbe(_ node: YAMLNode, path: String) -> HTTPProbe? {
+        guard let f = Fields(node, path: path, object: "probe.http", sink: sink, expected: "a mapping with url and expect") else { return nil }
+        guard let url = f.string("url", required: "the URL to call, e.g. http://{{host.address}}:2379/health") else { return nil }
+        var probe = HTTPProbe(url: url)
+        probe.each = readEach(f)
+        checkTemplate(url, f, key: "url", hasEach: probe.each != nil)
+        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            sink.error(f.value("url")!.mark, f.pathOf("url"), "expected an http:// or https:// URL, found '\(url)'")
+        }
+        if let m = f.string("method") {
+            let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+            if methods.contains(m.uppercased()) { probe.method = m.uppercased() } else {
+                sink.error(f.value("method")!.mark, f.pathOf("method"), "expected an HTTP method (\(methods.joined(separator: ", "))), found '\(m)'")
+            }
+        }
+        probe.headers = f.stringMap("headers") ?? [:]
+        probe.body = f.string("body")
+        probe.timeout = f.positiveSpan("timeout")
+        if let e = f.value("expect"), let x = Fields(e, path: f.pathOf("expect"), object: "probe.http.expect", sink: sink) {
+            if let v = x.value("status") {
+                switch v.content {
+                case .sequence(let items):
+                    probe.expect.status = items.enumerated().compactMap { Values.int($1, path: "\(x.pathOf("status"))[\($0)]", range: 100...599, sink: sink) }
+                default:
+                    probe.expect.status = Values.int(v, path: x.pathOf("status"), range: 100...599, sink: sink).map { [$0] } ?? [200]
+                }
+            }
+            if let body = x.string("body") { if checkRegex(body, x, "body") { probe.expect.body = body } }
+            if let j = x.value("jsonpath") { probe.expect.jsonPath = readJSONPath(j, path: x.pathOf("jsonpath")) }
+            probe.expect.latencyBelow = x.positiveSpan("latency-below")
+        }
+        return probe
+    }
+
+    func checkRegex(_ pattern: String, _ f: Fields, _ key: String) -> Bool {
+        do { _ = try NSRegularExpression(pattern: pattern); return true } catch {
+            sink.error(f.value(key)!.mark, f.pathOf(key), "expected a regular expression, but '\(pattern)' does not compile")
+            return false
+        }
+    }
+
+    func readJSONPath(_ node: YAMLNode, path: String) -> JSONPathExpectation? {
+        guard let f = Fields(node, path: path, object: "jsonpath", sink: sink, expected: "a mapping with path and one of equals, between, below, above, matches") else { return nil }
+        guard let p = f.string("path", required: "a JSONPath such as $.health") else { return nil }
+        if !p.hasPrefix("$") || JSONPath.parse(p) == nil {
+            sink.error(f.value("path")!.mark, f.pathOf("path"), "expected a JSONPath such as $.members[0].name, found '\(p)'")
+        }
+        guard let tolerance = readTolerance(f, path: path) else { return nil }
+        return JSONPathExpectation(path: p, tolerance: tolerance)
+    }
+
+    /// Exactly one of equals, between, below, above, matches (those the object allows).
+    func readTolerance(_ f: Fields, path: String) -> Tolerance? {
+        let allowed = ["equals", "between", "below", "above", "matches"].filter { PlanSchema.fields(f.object).contains($0) }
+        let given = allowed.filter { f.has($0) }
+        guard given.count == 1 else {
+            if given.isEmpty {
+                sink.error(f.node.mark, path, "expected one tolerance: \(allowed.joined(separator: ", "))")
+            } else {
+                sink.error(f.keyMark(given[1]), path, "one tolerance per probe, found \(given.joined(separator: " and "))")
+            }
+            return nil
+        }
+        let key = given[0]
+        let v = f.value(key)!
+        switch key {
+        case "equals": return Values.string(v, path: f.pathOf(key), sink: sink).map(Tolerance.equals)
+        case "below": return Values.double(v, path: f.pathOf(key), sink: sink).map(Tolerance.below)
+        case "above": return Values.double(v, path: f.pathOf(key), sink: sink).map(Tolerance.above)
+        case "matches":
+            guard let r = Values.string(v, path: f.pathOf(key), sink: sink), checkRegex(r, f, key) else { return nil }
+            return .matches(r)
+        default:
+            guard case .sequence(let items) = v.content, items.count == 2,
+                  let lo = Values.double(items[0], path: f.pathOf(key) + "[0]", sink: sink),
+                  let hi = Values.double(items[1], path: f.pathOf(key) + "[1]", sink: sink) else {
+                if case .sequence(let items) = v.content, items.count == 2 { return nil }
+                sink.error(v.mark, f.pathOf(key), "expected two numbers [low, high], found \(v.found)")
+                return nil
+            }
+            guard lo <= hi else {
+                sink.error(v.mark, f.pathOf(key), "expected [low, high] with low ≤ high, found [\(lo), \(hi)]")
+                return nil
+            }
+            return .between(lo, hi)
+        }
+    }
+
+    func readTCPProbe(_ node: YAMLNode, path: String) -> TCPProbe? {
+        guard let f = Fields(node, path: path, object: "probe.tcp", sink: sink, expected: "a mapping with address") else { return nil }
+        guard let address = f.string("address", required: "host:port to connect to, e.g. {{host.address}}:2379") else { return nil }
+        let each = readEach(f)
+        checkTemplate(address, f, key: "address", hasEach: each != nil)
+        if let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port) {} else {
+            sink.error(f.value("address")!.mark, f.pathOf("address"), "expected host:port with a port from 1 to 65535, found '\(address)'")
+        }
+        return TCPProbe(address: address, each: each, timeout: f.positiveSpan("timeout"))
+    }
+
+    func readCommandProbe(_ node: YAMLNode, path: String) -> CommandProbe? {
+        guard let f = Fields(node, path: path, object: "probe.command", sink: sink, expected: "a mapping with argv") else { return nil }
+        guard let argv = readArgv(f) else { return nil }
+        var probe = CommandProbe(argv: argv)
+        if let code = f.int("exit", in: 0...255) { probe.exitCode = Int32(code) }
+        if let out = f.string("stdout"), checkRegex(out, f, "stdout") { probe.stdout = out }
+        probe.timeout = f.positiveSpan("timeout")
+        return probe
+    }
+
+    /// A program and its arguments as a list; a single string is refused, because it
+    /// would have to be split by a shell, and Faultline runs no shell strings.
+    func readArgv(_ f: Fields) -> [String]? {
+        guard let node = f.value("argv") else {
+            f.missing("argv", "the program and its arguments as a list, e.g. [etcdctl, endpoint, health]")
+            return nil
+        }
+        guard case .sequence = node.content else {
+            sink.error(node.mark, f.pathOf("argv"), "expected a list such as [etcdctl, endpoint, health], found \(node.found); Faultline runs no shell strings")
+            return nil
+        }
+        guard let argv = Values.stringList(node, path: f.pathOf("argv"), sink: sink) else { return nil }
+        if argv.isEmpty || argv[0].isEmpty { sink.error(node.mark, f.pathOf("argv"), "expected at least the program to run"); return nil }
+        return argv
+    }
+
+    func readPrometheusProbe(_ node: YAMLNode, path: String) -> PrometheusProbe? {
+        guard let f = Fields(node, path: path, object: "probe.prometheus", sink: sink, expected: "a mapping with url, query and a tolerance") else { return nil }
+        let url = f.string("url", required: "the Prometheus server's URL, e.g. http://10.0.0.5:9090")
+        let query = f.string("query", required: "a PromQL expression whose result is one number")
+        let tolerance = readTolerance(f, path: path)
+        guard let url, let query, let tolerance else { return nil }
+        return PrometheusProbe(url: url, query: query, tolerance: tolerance, timeout: f.positiveSpan("timeout"))
+    }
+
+    func readConsistencyProbe(_ node: YAMLNode, path: String) -> ConsistencyProbe? {
+        guard let f = Fields(node, path: path, object: "probe.consistency", sink: sink, expected: "a mapping with workload and target") else { return nil }
+        if !f.has("workload") { f.missing("workload", "one of \(ConsistencyProbe.Workload.allCases.map(\.rawValue).joined(separator: ", "))") }
+        let workload = f.choice("workload", ConsistencyProbe.Workload.self)
+        let target = readTargetRef(f, required: true)
+        guard let workload, let target else { return nil }
+        var probe = ConsistencyProbe(workload: workload, target: target)
+        if let c = f.int("clients", in: 1...256) { probe.clients = c }
+        if let k = f.int("keys", in: 1...100_000) { probe.keys = k }
+        if let r = f.value("rate") {
+            if let rate = Values.double(r, path: f.pathOf("rate"), sink: sink) {
+                if rate > 0 { probe.rate = rate } else { sink.error(r.mark, f.pathOf("rate"), "expected operations per second above 0") }
+            }
+        }
+        if let d = f.choice("during", WorkloadSpan.self) { probe.during = d }
+        if let list = f.stringList("checks") {
+            var checks: [ConsistencyProbe.Check] = []
+            for text in list {
+                if let c = ConsistencyProbe.Check(rawValue: text) { checks.append(c) } else {
+                    let names = ConsistencyProbe.Check.allCases.map(\.rawValue)
+                    sink.error(f.value("checks")!.mark, f.pathOf("checks"), "expected checks among \(names.joined(separator: ", ")), found '\(text)'",
+                               suggestion: Suggestion.closest(to: text, in: names))
+                }
+            }
+            if !checks.isEmpty { probe.checks = checks }
+        }
+        if let t = f.positiveSpan("timeout") { probe.timeout = t }
+        if let url = f.string("url") {
+            if workload != .httpKV { sink.error(f.keyMark("url"), f.pathOf("url"), "'url' is for the http-kv workload; \(workload.rawValue) knows its service's address") }
+            checkTemplate(url, f, key: "url", hasEach: true)
+            probe.url = url
+        }
+        return probe
+    }
+}

@@ -1,0 +1,136 @@
+import FaultlineCore
+import Foundation
+
+/// Reads a plan's text into a validated `Plan`, or every problem with it.
+///
+/// Pure apart from reading the plan (and an inventory file it names). Two passes: the
+/// first reads each section and reports shape and value errors where they are; the second
+/// checks references between sections (a step naming an undefined target).
+public final class PlanParser {
+    let sink: DiagnosticSink
+    let file: String
+    let directory: String
+    /// Every target name used anywhere, to check once all definitions are known.
+    var references: [(name: String, mark: Mark, path: String)] = []
+    /// Targets written inline in steps (`target: { pick: 1, from: etcd }`).
+    var inlineTargets: [TargetDefinition] = []
+
+    init(file: String, directory: String) {
+        self.file = file
+        self.directory = directory
+        self.sink = DiagnosticSink(file: file)
+    }
+
+    /// Parses plan text. `file` is used in diagnostics; relative paths inside the plan
+    /// (an inventory file) are resolved against `directory`.
+    public static func parse(_ text: String, file: String = "plan.yaml", directory: String = ".") -> Result<Plan, PlanError> {
+        parse(bytes: Array(text.utf8), file: file, directory: directory)
+    }
+
+    public static func parse(bytes: [UInt8], file: String, directory: String) -> Result<Plan, PlanError> {
+        let parser = PlanParser(file: file, directory: directory)
+        guard let text = PlanText.decode(bytes, sink: parser.sink),
+              let root = YAMLLoader.load(text, sink: parser.sink) else {
+            return .failure(PlanError(parser.sink.sorted()))
+        }
+        let plan = parser.readPlan(root)
+        if let plan, parser.sink.isEmpty { return .success(plan) }
+        return .failure(PlanError(parser.sink.sorted()))
+    }
+
+    /// Reads and parses a plan file, reading at most 1 MiB (and one byte to know it was more).
+    public static func load(path: String) -> Result<Plan, PlanError> {
+        switch FileRead.bytes(path: path, limit: PlanText.maximumBytes + 1) {
+        case .success(let bytes):
+            let directory = (path as NSString).deletingLastPathComponent
+            return parse(bytes: bytes, file: path, directory: directory.isEmpty ? "." : directory)
+        case .failure(let error):
+            return .failure(PlanError([Diagnostic(file: path, line: 0, column: 0, field: "", message: error.message)]))
+        }
+    }
+
+    // MARK: top level
+
+    func readPlan(_ root: YAMLNode) -> Plan? {
+        guard case .mapping = root.content else {
+            sink.error(root.mark, "", "a plan is a mapping with keys such as version, title and method, but the document is \(root.found)")
+            return nil
+        }
+        guard let f = Fields(root, path: "", object: "plan", sink: sink) else { return nil }
+
+        var version = 1
+        if let v = f.value("version") {
+            if let n = Values.int(v, path: "version", range: 1...Int.max, sink: sink) {
+                if n != 1 { sink.error(v.mark, "version", "this Faultline reads plan version 1, found version \(n)") }
+                version = n
+            }
+        } else {
+            f.missing("version", "the plan language version, 1")
+        }
+        let title = f.string("title", required: "a one-line title saying what the experiment shows") ?? ""
+        if f.has("title"), title.trimmingCharacters(in: .whitespaces).isEmpty {
+            sink.error(f.value("title")!.mark, "title", "expected a non-empty title")
+        }
+        let description = f.string("description")
+        let tags = f.stringList("tags") ?? []
+
+        let inventory = readInventorySource(f)
+        let targets = f.value("targets").map(readTargets) ?? []
+        let settings = f.value("settings").map(readSettings) ?? Settings()
+        let steadyState = f.sequence("steady-state").map { readSteadyState($0) } ?? []
+        let guards = f.sequence("guards").map { readGuards($0) } ?? []
+        var method: [Step] = []
+        if let items = f.sequence("method", required: "a list of steps (faults, pauses, parallel groups)") {
+            if items.isEmpty { sink.error(f.value("method")!.mark, "method", "expected at least one step") }
+            method = readSteps(items, path: "method", allowFaults: true)
+        }
+        let rollbacks = f.sequence("rollbacks").map { readSteps($0, path: "rollbacks", allowFaults: false) } ?? []
+
+        let plan = Plan(file: file, version: version, title: title, description: description, tags: tags,
+                        inventory: inventory ?? .lab, targets: targets + inlineTargets,
+                        steadyState: steadyState, guards: guards, method: method, rollbacks: rollbacks,
+                        settings: settings)
+        checkReferences(plan)
+        if case .inline(let inv) = plan.inventory { checkStaticTargets(plan, inventory: inv) }
+        return plan
+    }
+
+    func readSettings(_ node: YAMLNode) -> Settings {
+        var s = Settings()
+        guard let f = Fields(node, path: "settings", object: "settings", sink: sink) else { return s }
+        if let lease = f.positiveSpan("lease") {
+            if lease < .seconds(1) || lease > .seconds(600) {
+                sink.error(f.value("lease")!.mark, "settings.lease", "expected a lease from 1s to 10m, found \(lease)")
+            } else { s.lease = lease }
+        }
+        if let t = f.positiveSpan("probe-timeout") { s.probeTimeout = t }
+        if let t = f.positiveSpan("agent-timeout") { s.agentTimeout = t }
+        if let v = f.value("seed") {
+            if let text = Values.scalar(v), let seed = UInt64(text) { s.seed = seed } else {
+                sink.error(v.mark, "settings.seed", "expected a whole number from 0 to \(UInt64.max), found \(v.found)")
+            }
+        }
+        return s
+    }
+}
+
+/// Reading files with a size cap, so a huge file never lands whole in memory.
+enum FileRead {
+    struct Failure: Error { var message: String }
+
+    static func bytes(path: String, limit: Int) -> Result<[UInt8], Failure> {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return .failure(Failure(message: "no such file"))
+        }
+        guard !isDirectory.boolValue else { return .failure(Failure(message: "this is a folder, not a plan file")) }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .failure(Failure(message: "cannot open the file for reading (permissions?)")) }
+        defer { try? handle.close() }
+        do {
+            let data = try handle.read(upToCount: limit) ?? Data()
+            return .success([UInt8](data))
+        } catch {
+            return .failure(Failure(message: "cannot read the file: \(error.localizedDescription)"))
+        }
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small file helpers over open/read/write/pread/pwrite that retry EINTR and throw
+/// errors naming the call, the path and the errno. /proc and /sys files are read with
+/// these (not Foundation) so a failure says which syscall failed and why.
+enum SystemFiles {
+    /// The whole content of a (usually /proc or /sys) file.
+    static func read(_ path: String) throws(ProcShimError) -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { Glibc.close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw .lastErrno("read", path)
+            }
+            if count == 0 { break }
+            result.append(contentsOf: chunk[0..<count])
+        }
+        return result
+    }
+
+    /// The file as UTF-8 text (invalid bytes repaired).
+    static func readText(_ path: String) throws(ProcShimError) -> String {
+        String(decoding: try read(path), as: UTF8.self)
+    }
+
+    /// Writes `text` in one write(2), as cgroup control files require.
+    static func write(_ path: String, _ text: String) throws(ProcShimError) {
+        let fd = try open(path, O_WRONLY)
+        defer { Glibc.close(fd) }
+        let bytes = Array(text.utf8)
+        while true {
+            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw .lastErrno("write", path)
+            }
+            if count != bytes.count {
+                throw .system(call: "write", target: "\(path) (short write \(count)/\(bytes.count))", errno: EIO)
+            }
+            return
+        }
+    }
+
+    static func open(_ path: String, _ flags: Int32) throws(ProcShimError) -> Int32 {
+        while true {
+            let fd = Glibc.open(path, flags | O_CLOEXEC)
+            if fd >= 0 { return fd }
+            if Glibc.errno == EINTR { continue }
+            throw .lastErrno("open", path)
+        }
+    }
+
+    /// Names in a directory, without `.` and `..`.
+    static func list(_ path: String) throws(ProcShimError) -> [String] {
+        guard let dir = opendir(path) else { throw .lastErrno("opendir", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Subdirectory names (d_type DT_DIR) of a directory.
+    static func subdirectories(_ path: String) throws(ProcShimError) -> [String] {
+        guard let dir = opendir(path) else { throw .lastErrno("opendir", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// stat(2): (device, inode).
+    static func deviceAndInode(_ path: String) throws(ProcShimError) -> FileIdentity {
+        var info = stat()
+        guard fstatat(AT_FDCWD, path, &info, 0) == 0 else { throw .lastErrno("fstatat", path) }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+}
+
+/// A file's identity as the kernel sees it; namespaces are compared this way.
+public struct FileIdentity: Hashable, Sendable, Codable {
+    public var device: UInt64
+    public var inode: UInt64
+}

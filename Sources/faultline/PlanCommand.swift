@@ -1,0 +1,65 @@
+import ArgumentParser
+import FaultlinePlan
+import Foundation
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Dry-run a plan: print what would happen when, on which hosts, touching nothing.",
+        discussion: """
+        Resolves the inventory and the static targets, draws `pick` and `percent` choices \
+        with the seed, and prints the timeline: each step's start and end, the hosts it \
+        touches, partitions as who-cannot-reach-whom, and when probes and guards run. \
+        Targets resolved at run time (the etcd leader) are shown with their candidates. \
+        With `inventory: lab` and no lab running, the layout `faultline lab up` would \
+        create is used.
+
+        Examples:
+          faultline plan Experiments/etcd-leader-isolation.yaml
+          faultline plan Experiments/chaos-monkey.yaml --seed 42
+
+        Exit codes: 0 printed; 3 the plan is invalid.
+        """
+    )
+
+    @Argument(help: "The plan file.")
+    var plan: String
+
+    @Option(help: "Seed for random choices (default: the plan's settings.seed, else a fresh one).")
+    var seed: UInt64?
+
+    func run() throws {
+        let parsed: Plan
+        switch PlanParser.load(path: plan) {
+        case .success(let p): parsed = p
+        case .failure(let error):
+            for d in error.diagnostics { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+            throw FaultlineExit.invalidPlan
+        }
+        let inventory: Inventory
+        let note: String
+        switch parsed.inventory {
+        case .inline(let inv):
+            inventory = inv; note = "inline"
+        case .file(let written, let resolved):
+            switch PlanParser.loadInventory(path: resolved) {
+            case .success(let inv): inventory = inv; note = "file \(written)"
+            case .failure(let error):
+                for d in error.diagnostics { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+                throw FaultlineExit.invalidPlan
+            }
+        case .lab:
+            let path = LabInventory.inventoryPath(environment: ProcessInfo.processInfo.environment)
+            if FileManager.default.fileExists(atPath: path), case .success(let inv) = PlanParser.loadInventory(path: path) {
+                inventory = inv; note = "lab (running, \(path))"
+            } else {
+                inventory = LabInventory.layout(); note = "lab (no lab is up: the layout `faultline lab up` creates)"
+            }
+        }
+        let (seedValue, seedNote): (UInt64, String) = if let seed { (seed, "--seed") }
+            else if let s = parsed.settings.seed { (s, "settings.seed") }
+            else { (UInt64.random(in: 0...UInt64(UInt32.max)), "drawn for this dry run; pass --seed to repeat it") }
+        let printer = PlanPrinter(plan: parsed, inventory: inventory, inventoryNote: note, seed: seedValue, seedNote: seedNote)
+        print(printer.render(), terminator: "")
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import FaultlinePlan
+import Foundation
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check plans and report every error with its file, line, column and field.",
+        discussion: """
+        Nothing is contacted or changed. Each error reads
+          FILE:LINE:COLUMN: error: FIELD: what was expected, what was found
+        with a suggestion when a key or kind looks misspelt.
+
+        Examples:
+          faultline validate Experiments/etcd-leader-isolation.yaml
+          faultline validate Experiments/*.yaml --format json
+
+        Exit codes: 0 every plan is valid; 3 at least one is not.
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Argument(help: "Plan files to check.")
+    var plans: [String]
+
+    @Option(help: "Output format: text for people, json for tools.")
+    var format: Format = .text
+
+    func run() throws {
+        var results: [(String, [Diagnostic])] = []
+        for path in plans {
+            switch PlanParser.load(path: path) {
+            case .success: results.append((path, []))
+            case .failure(let error): results.append((path, error.diagnostics))
+            }
+        }
+        switch format {
+        case .text:
+            for (path, diagnostics) in results {
+                if diagnostics.isEmpty { print("\(path): valid") }
+                for d in diagnostics { print(d.description) }
+            }
+            let invalid = results.filter { !$0.1.isEmpty }
+            if invalid.count > 0 {
+                let errors = invalid.map(\.1.count).reduce(0, +)
+                print("\(errors) error\(errors == 1 ? "" : "s") in \(invalid.count) of \(results.count) plan\(results.count == 1 ? "" : "s")")
+            }
+        case .json:
+            struct FileResult: Encodable { var file: String; var valid: Bool; var diagnostics: [Diagnostic] }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(results.map { FileResult(file: $0.0, valid: $0.1.isEmpty, diagnostics: $0.1) })
+            print(String(decoding: data, as: UTF8.self))
+        }
+        if results.contains(where: { !$0.1.isEmpty }) { throw FaultlineExit.invalidPlan }
+    }
+}

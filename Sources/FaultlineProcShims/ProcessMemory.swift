@@ -8,7 +8,7 @@ import Glibc
 /// execute-only pages such as the vDSO and the injected trampoline page, where
 /// process_vm_writev fails with EFAULT (KERNEL.md). Opening it needs ptrace-attach
 /// permission (same user or CAP_SYS_PTRACE); the target does not have to be stopped.
-final class ProcessMemory {
+final class ProcessMemory: Sendable {
     let pid: Int32
     private let descriptor: Int32
 

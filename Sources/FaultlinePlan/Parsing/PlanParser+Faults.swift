@@ -68,9 +68,11 @@ extension PlanParser {
         }
         guard let fault else { return nil }
         for problem in fault.problems() {
-            let key = problem.field.split(separator: ".").first.map(String.init) ?? ""
+            let key = problem.field.split(whereSeparator: { $0 == "." || $0 == "[" }).first.map(String.init) ?? ""
             let field = key.isEmpty ? path : Fields.join(path, problem.field)
-            let mark = f.has(key) ? f.value(key)!.mark : (f.has("process") ? f.value("process")!.mark : node.mark)
+            let known = PlanSchema.fields(f.object)
+            let mark = known.contains(key) && f.has(key) ? f.value(key)!.mark
+                : (known.contains("process") && f.has("process") ? f.value("process")!.mark : node.mark)
             sink.error(mark, field.replacingOccurrences(of: "process.", with: "process"), problem.message)
         }
         return FaultStep(fault: fault, target: target, duration: duration)
@@ -80,11 +82,11 @@ extension PlanParser {
         var filter = NetworkFilter(direction: defaultDirection)
         let schema = PlanSchema.fields(f.object)
         if schema.contains("peers"), let v = f.value("peers"), let list = Values.stringList(v, path: f.pathOf("peers"), sink: sink) {
-            filter.peers = list.map { text in
+            filter.peers = list.compactMap { text in
                 if CIDR(text) != nil { return .cidr(text) }
                 if text.first?.isNumber == true || text.contains(":") || text.contains("/") {
                     sink.error(v.mark, f.pathOf("peers"), "'\(text)' is neither an address/CIDR such as 10.0.0.0/24 nor a target name")
-                    return .cidr(text)
+                    return nil
                 }
                 references.append((text, v.mark, f.pathOf("peers")))
                 return .target(text)

@@ -67,8 +67,9 @@ public final class PlanParser {
         } else {
             f.missing("version", "the plan language version, 1")
         }
-        let title = f.string("title", required: "a one-line title saying what the experiment shows") ?? ""
-        if f.has("title"), title.trimmingCharacters(in: .whitespaces).isEmpty {
+        let titleText = f.string("title", required: "a one-line title saying what the experiment shows")
+        let title = titleText ?? ""
+        if let titleText, titleText.trimmingCharacters(in: .whitespaces).isEmpty {
             sink.error(f.value("title")!.mark, "title", "expected a non-empty title")
         }
         let description = f.string("description")

@@ -18,7 +18,7 @@ final class ChildProcess: @unchecked Sendable {
     private(set) var reaped = false
     private(set) var exitStatus: Int32 = 0
 
-    init(_ argv: [String], pipes: Bool = false, environment: [String: String]? = nil) throws {
+    init(_ argv: [String], pipes: Bool = false, environment: [String: String]? = nil, outputFile: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -34,13 +34,29 @@ final class ChildProcess: @unchecked Sendable {
         } else {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }
+        if let outputFile {
+            posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         let env = environment ?? ProcessInfo.processInfo.environment
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { cEnv.forEach { free($0) } }
+        // Test-runner threads block most signals and the mask is inherited across exec:
+        // give the child an empty mask and default dispositions, as a service would have.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv)
+        let result = posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, cEnv)
         if pipes {
             close(inPipe[0]); close(outPipe[1])
             stdinFD = inPipe[1]; stdoutFD = outPipe[0]
@@ -113,13 +129,22 @@ final class ChildProcess: @unchecked Sendable {
         return reaped
     }
 
-    /// Blocks until the child exits and reaps it.
-    func waitForExit() -> Int32 {
-        if !reaped {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            reaped = true
-            exitStatus = status
+    /// Waits (at most `timeout`, then SIGKILL) until the child exits, and reaps it.
+    func waitForExit(timeout: Duration = .seconds(30)) -> Int32 {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while !reapIfExited() {
+            if clock.now >= deadline {
+                Issue.record("child \(pid) did not exit within \(timeout); killing it")
+                kill(pid, SIGKILL)
+                kill(pid, SIGCONT)
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                reaped = true
+                exitStatus = status
+                break
+            }
+            usleep(1000)
         }
         return exitStatus
     }
@@ -129,7 +154,10 @@ final class ChildProcess: @unchecked Sendable {
         guard !reaped else { return }
         kill(pid, SIGKILL)
         kill(pid, SIGCONT)
-        _ = waitForExit()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        reaped = true
+        exitStatus = status
     }
 }
 
@@ -186,7 +214,7 @@ enum Fixtures {
     /// Runs a command to completion; throws with its status if it fails.
     static func run(_ argv: [String], environment: [String: String]? = nil) throws {
         let child = try ChildProcess(argv, environment: environment)
-        let status = child.waitForExit()
+        let status = child.waitForExit(timeout: .seconds(180))
         guard status == 0 else { throw TestFailure("\(argv.joined(separator: " ")) exited with status \(status)") }
     }
 }

@@ -4,12 +4,13 @@
 // and write it to <prefix>.<index> (parent index 0). Markers are ignored (they make the
 // command line unique for selection tests).
 // Signals: SIGUSR1 writes "USR1\n" to <prefix>.signal and exits 0; TERM/INT/HUP keep
-// their default action (terminate).
+// their default action (terminate). Children die with the parent (PR_SET_PDEATHSIG).
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,7 +32,7 @@ int main(int argc, char **argv) {
     signal(SIGUSR1, on_usr1);
     int index = 0;
     for (int i = 1; i <= children; i++) {
-        if (fork() == 0) { index = i; break; }
+        if (fork() == 0) { index = i; prctl(PR_SET_PDEATHSIG, SIGKILL); break; }
     }
     char path[4096];
     snprintf(path, sizeof path, "%s.%d", prefix, index);

@@ -178,10 +178,9 @@ public final class DelayEngineShim: NetFaultShim {
     private func revertRules(_ undo: DelayEngineUndo) throws {
         do {
             try NamespaceThread.run(in: .init(undo.namespace)) {
-                let saved = try IPTables.save(table: undo.table)
-                let jump = "-A \(undo.hookChain) -j \(undo.chain)"
-                let jumps = saved.filter { $0 == jump }.count
-                let chainExists = saved.contains { $0.hasPrefix(":\(undo.chain) ") }
+                // Read our chain and jumps in-process (libnftables) and spawn iptables-restore
+                // only when there is something of ours to delete.
+                let (jumps, chainExists) = try Self.ownedRules(undo)
                 if jumps > 0 || chainExists {
                     var lines = ["*\(undo.table)"]
                     lines += Array(repeating: "-D \(undo.hookChain) -j \(undo.chain)", count: jumps)
@@ -194,6 +193,27 @@ public final class DelayEngineShim: NetFaultShim {
         } catch NetShimError.syscall(let call, ENOENT) where call.hasPrefix("open(") {
             return  // the namespace is gone, and with it the rules
         }
+    }
+
+    /// How many jumps to our chain exist in the hook chain, and whether our chain exists, read
+    /// from libnftables' listing of iptables-nft's `ip mangle` table (on the namespace thread).
+    static func ownedRules(_ undo: DelayEngineUndo) throws -> (jumps: Int, chainExists: Bool) {
+        let tables = try NFTables.run("list tables ip\n")
+        guard tables.split(separator: "\n").contains(where: { $0 == "table ip \(undo.table)" }) else { return (0, false) }
+        let listing = try NFTables.run("list table ip \(undo.table)\n")
+        var jumps = 0
+        var chainExists = false
+        var currentChain = ""
+        for rawLine in listing.split(separator: "\n") {
+            let line = rawLine.drop { $0 == "\t" || $0 == " " }
+            if line.hasPrefix("chain ") {
+                currentChain = String(line.dropFirst(6).prefix { $0 != " " })
+                if currentChain == undo.chain { chainExists = true }
+            } else if currentChain == undo.hookChain, line.hasSuffix("jump \(undo.chain)") {
+                jumps += 1
+            }
+        }
+        return (jumps, chainExists)
     }
 
     /// Deletes `table family name` when it has no rules and only base chains (what

@@ -116,12 +116,6 @@ final class DelayEngine: @unchecked Sendable {
         closeWakePipe()
     }
 
-    /// Simulates the holder's death without any cleanup of the kernel side (tests of
-    /// `--queue-bypass`): closes the queue's socket so the kernel unbinds it, as exit would.
-    func abandonForTest() {
-        stop()
-    }
-
     deinit { stop() }
 
     // MARK: - engine thread

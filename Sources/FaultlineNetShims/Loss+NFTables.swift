@@ -33,18 +33,19 @@ public struct LossShim: NetFaultShim {
         return NFTablesUndo(id: id, namespace: spec.namespace)
     }
 
-    public func batch(for id: FaultID, spec: LossSpec) throws -> String {
+    public func batch(for id: FaultID, spec: LossSpec, replacing: Bool = true) throws -> String {
         let undo = try undoRecord(for: id, spec: spec)
         let statement = "\(NFTablesRuleset.lossSample(percent: spec.percent)) drop"
         return NFTablesRuleset.batch(table: undo.table, match: spec.match,
-                                     exemptions: spec.exemptions, dropStatement: statement)
+                                     exemptions: spec.exemptions, dropStatement: statement, replacing: replacing)
     }
 
     @discardableResult
     public func apply(_ spec: LossSpec, for id: FaultID) throws -> NFTablesUndo {
         let undo = try undoRecord(for: id, spec: spec)
-        let commands = try batch(for: id, spec: spec)
-        _ = try NamespaceThread.run(in: .init(spec.namespace)) { try NFTables.run(commands) }
+        let create = try batch(for: id, spec: spec, replacing: false)
+        let replace = try batch(for: id, spec: spec, replacing: true)
+        try undo.apply { $0 ? replace : create }
         return undo
     }
 

@@ -56,6 +56,19 @@ extension NFTablesUndo {
         self.init(family: "inet", table: "fl_\(id.rawValue)", namespace: namespace)
     }
 
+    /// Whether the table exists (read in the calling thread's namespace).
+    func exists() throws -> Bool {
+        try NFTables.run("list tables \(family)\n").split(separator: "\n").contains { $0 == "table \(family) \(table)" }
+    }
+
+    /// Applies a fault's table: a plain create when it does not exist yet, an atomic
+    /// delete-and-recreate when it does (re-apply after a crash). `batch(replacing)` builds it.
+    func apply(batch: (Bool) -> String) throws {
+        _ = try NamespaceThread.run(in: .init(namespace)) {
+            try NFTables.run(batch(try exists()))
+        }
+    }
+
     /// Deletes the table, idempotently and atomically: `add table` is a no-op on an existing
     /// table and creates an empty one otherwise, so the `delete` in the same batch always has
     /// something to delete. (nft 1.0.6 has no `destroy` command, and matching the English of
@@ -63,7 +76,10 @@ extension NFTablesUndo {
     func revert() throws {
         do {
             _ = try NamespaceThread.run(in: .init(namespace)) {
-                try NFTables.run("add table \(family) \(table)\ndelete table \(family) \(table)\n")
+                // Reading first makes the common "already gone" revert cheap: a delete costs
+                // the kernel an RCU grace period even for an empty table.
+                guard try exists() else { return "" }
+                return try NFTables.run("add table \(family) \(table)\ndelete table \(family) \(table)\n")
             }
         } catch NetShimError.syscall(let call, ENOENT) where call.hasPrefix("open(") {
             return  // the namespace is gone, and with it the table

@@ -12,9 +12,12 @@ enum NFTablesRuleset {
     static let priority = -300
 
     /// The whole batch for a fault: `drop` is the verdict statement, optionally preceded by a
-    /// `numgen` sampling expression (loss).
+    /// `numgen` sampling expression (loss). With `replacing`, the batch first deletes an
+    /// existing table of the same name in the same transaction (re-apply); without, it only
+    /// creates — deleting anything costs an RCU grace period in the kernel (10–20 ms here), so
+    /// the common first apply avoids it.
     static func batch(table: String, match: InboundMatch, exemptions: [ManagementExemption],
-                      dropStatement: String) -> String {
+                      dropStatement: String, replacing: Bool = true) -> String {
         let rules = ["iif \"lo\" accept"]
             + exemptions.flatMap(exemptionRules)
             + dropRules(match: match, statement: dropStatement)
@@ -22,10 +25,9 @@ enum NFTablesRuleset {
         if match.includeForwarded {
             chains.append(chain(named: "forward", hook: "forward", rules: Array(rules.dropFirst())))
         }
+        let replace = replacing ? "add table inet \(table)\ndelete table inet \(table)\n" : ""
         return """
-            add table inet \(table)
-            delete table inet \(table)
-            table inet \(table) {
+            \(replace)table inet \(table) {
             \(chains.joined(separator: "\n"))
             }
 

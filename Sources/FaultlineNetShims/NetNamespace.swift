@@ -39,3 +39,12 @@ public enum NetNamespace: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 }
+
+extension NetNamespace {
+    /// Runs `body` on a dedicated thread that has entered `namespace` (nil: inline, in the
+    /// caller's namespace), and returns its result. Sockets created inside stay in that
+    /// namespace for life and may be used from any thread afterwards. See `NamespaceThread`.
+    public static func run<T>(in namespace: NetNamespace?, _ body: () throws -> T) throws -> T {
+        try NamespaceThread.run(in: .init(namespace), body)
+    }
+}

@@ -27,17 +27,18 @@ public struct PartitionShim: NetFaultShim {
     }
 
     /// The exact nftables batch `apply` runs (pure; shown in logs and tests).
-    public func batch(for id: FaultID, spec: PartitionSpec) throws -> String {
+    public func batch(for id: FaultID, spec: PartitionSpec, replacing: Bool = true) throws -> String {
         let undo = try undoRecord(for: id, spec: spec)
         return NFTablesRuleset.batch(table: undo.table, match: spec.match,
-                                     exemptions: spec.exemptions, dropStatement: "drop")
+                                     exemptions: spec.exemptions, dropStatement: "drop", replacing: replacing)
     }
 
     @discardableResult
     public func apply(_ spec: PartitionSpec, for id: FaultID) throws -> NFTablesUndo {
         let undo = try undoRecord(for: id, spec: spec)
-        let commands = try batch(for: id, spec: spec)
-        _ = try NamespaceThread.run(in: .init(spec.namespace)) { try NFTables.run(commands) }
+        let create = try batch(for: id, spec: spec, replacing: false)
+        let replace = try batch(for: id, spec: spec, replacing: true)
+        try undo.apply { $0 ? replace : create }
         return undo
     }
 

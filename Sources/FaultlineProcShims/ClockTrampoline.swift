@@ -27,6 +27,12 @@ public struct ClockOffsetWords: Equatable, Sendable {
     public var nanoseconds: Int64
     public var microseconds: Int64
 
+    public init(seconds: Int64, nanoseconds: Int64, microseconds: Int64) {
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+        self.microseconds = microseconds
+    }
+
     /// -0.25 s becomes seconds -1, nanoseconds 750_000_000 (floor), so the trampoline only
     /// ever carries upwards.
     public init(_ offset: Duration) {

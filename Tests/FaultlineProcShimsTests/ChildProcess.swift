@@ -70,7 +70,7 @@ final class ChildProcess: @unchecked Sendable {
     /// before the new program is fully mapped; wait until its vDSO is mapped.
     private func waitUntilExecuted() {
         for _ in 0..<2000 {
-            if let maps = try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8), maps.contains("[vdso]") {
+            if let maps = try? SystemFiles.readText("/proc/\(pid)/maps"), maps.contains("[vdso]") {
                 return
             }
             usleep(1000)
@@ -170,7 +170,7 @@ struct TestFailure: Error, CustomStringConvertible {
 final class TemporaryDirectory: @unchecked Sendable {
     let path: String
 
-    init(_ tag: String = "fl-t") throws {
+    init(_ tag: String = "fl-ps") throws {
         var template = Array("/tmp/\(tag)\(UniqueName.random4())-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw TestFailure("mkdtemp: \(ErrnoName.describe(errno))")

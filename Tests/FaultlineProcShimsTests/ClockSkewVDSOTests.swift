@@ -77,7 +77,7 @@ import Testing
         Self.expectSkew(after, offset: 0)
         #expect(after.busyCalls > before.busyCalls, "busy threads kept running")
         // The trampoline page is gone from the target's address space.
-        let maps = MemoryMapping.parse(try String(contentsOfFile: "/proc/\(child.pid)/maps", encoding: .utf8))
+        let maps = MemoryMapping.parse(try SystemFiles.readText("/proc/\(child.pid)/maps"))
         #expect(!maps.contains { $0.start == applied.trampolinePage })
 
         // Idempotent: a second revert finds nothing to do.
@@ -127,7 +127,7 @@ import Testing
         #expect(try Self.entryBytes(undo) == original)
         #expect(kill(child.pid, 0) == 0 && !child.reapIfExited(), "target still running")
         // No trampoline pages leaked: no anonymous r-xp page is left.
-        let maps = MemoryMapping.parse(try String(contentsOfFile: "/proc/\(child.pid)/maps", encoding: .utf8))
+        let maps = MemoryMapping.parse(try SystemFiles.readText("/proc/\(child.pid)/maps"))
         #expect(maps.filter { $0.permissions == "r-xp" && $0.name.isEmpty && $0.end - $0.start == 4096 }.isEmpty)
     }
 

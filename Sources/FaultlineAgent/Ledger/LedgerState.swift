@@ -65,6 +65,7 @@ public enum LedgerCodec {
 
     /// Decodes a whole ledger; `tornTail` says whether a damaged last line was dropped.
     public static func decode(_ data: Data) throws -> (records: [LedgerRecord], tornTail: Bool) {
+        if data.isEmpty { return ([], false) }
         var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { Data($0) }
         let endsWithNewline = data.last == 0x0A
         if endsWithNewline { lines.removeLast() }

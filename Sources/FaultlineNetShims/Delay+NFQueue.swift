@@ -15,10 +15,11 @@ import Synchronization
 /// --noflush` batch (atomic, touches only the chain it names) from a thread inside the target
 /// namespace. The jump from `PREROUTING` is inserted first in that chain.
 ///
-/// iptables-nft creates `table ip mangle` with its base chains when it first needs one and
-/// leaves it behind empty when its rules are gone. Revert therefore deletes the `ip mangle`
-/// table too when — and only when — it holds no rule and no chain other than empty base
-/// chains (an empty table has no effect on any packet), so `nft list tables` is as before.
+/// Revert needs no iptables at all (so crash recovery works with only libnftables): iptables-nft
+/// keeps its rules as ordinary nftables objects, so one libnftables batch deletes our jump
+/// rules by handle and our chain — or, when nothing else is left in iptables-nft's
+/// `table ip mangle`, the whole table, which iptables-nft would otherwise leave behind empty
+/// (see `MangleTableCleanup`). Either way `nft list tables` is as before the fault.
 public struct DelayEngineSpec: Sendable, Codable, Hashable {
     public var namespace: NetNamespace?
     /// Which inbound packets are held (IPv4 peers only).
@@ -178,54 +179,11 @@ public final class DelayEngineShim: NetFaultShim {
     private func revertRules(_ undo: DelayEngineUndo) throws {
         do {
             try NamespaceThread.run(in: .init(undo.namespace)) {
-                // Read our chain and jumps in-process (libnftables) and spawn iptables-restore
-                // only when there is something of ours to delete.
-                let (jumps, chainExists) = try Self.ownedRules(undo)
-                if jumps > 0 || chainExists {
-                    var lines = ["*\(undo.table)"]
-                    lines += Array(repeating: "-D \(undo.hookChain) -j \(undo.chain)", count: jumps)
-                    if chainExists { lines += ["-F \(undo.chain)", "-X \(undo.chain)"] }
-                    lines.append("COMMIT")
-                    try IPTables.restore(lines.joined(separator: "\n") + "\n")
-                }
-                try Self.deleteTableIfEmpty(family: "ip", table: undo.table)
+                guard let commands = try MangleTableCleanup.revertBatch(undo) else { return }
+                try NFTables.run(commands)
             }
         } catch NetShimError.syscall(let call, ENOENT) where call.hasPrefix("open(") {
             return  // the namespace is gone, and with it the rules
-        }
-    }
-
-    /// How many jumps to our chain exist in the hook chain, and whether our chain exists, read
-    /// from libnftables' listing of iptables-nft's `ip mangle` table (on the namespace thread).
-    static func ownedRules(_ undo: DelayEngineUndo) throws -> (jumps: Int, chainExists: Bool) {
-        let tables = try NFTables.run("list tables ip\n")
-        guard tables.split(separator: "\n").contains(where: { $0 == "table ip \(undo.table)" }) else { return (0, false) }
-        let listing = try NFTables.run("list table ip \(undo.table)\n")
-        var jumps = 0
-        var chainExists = false
-        var currentChain = ""
-        for rawLine in listing.split(separator: "\n") {
-            let line = rawLine.drop { $0 == "\t" || $0 == " " }
-            if line.hasPrefix("chain ") {
-                currentChain = String(line.dropFirst(6).prefix { $0 != " " })
-                if currentChain == undo.chain { chainExists = true }
-            } else if currentChain == undo.hookChain, line.hasSuffix("jump \(undo.chain)") {
-                jumps += 1
-            }
-        }
-        return (jumps, chainExists)
-    }
-
-    /// Deletes `table family name` when it has no rules and only base chains (what
-    /// iptables-nft leaves behind). Runs on the namespace thread.
-    static func deleteTableIfEmpty(family: String, table: String) throws {
-        let listing = try NFTables.run("list tables \(family)\n")
-        guard listing.split(separator: "\n").contains(where: { $0 == "table \(family) \(table)" }) else { return }
-        let json = try NFTables.run("list table \(family) \(table)\n", json: true)
-        let isEmpty = !json.contains("\"rule\":") && !json.contains("\"set\":") && !json.contains("\"map\":")
-            && json.occurrences(of: "\"chain\":") == json.occurrences(of: "\"hook\":")
-        if isEmpty {
-            try NFTables.run("delete table \(family) \(table)\n")
         }
     }
 
@@ -250,15 +208,3 @@ public final class DelayEngineShim: NetFaultShim {
     }()
 }
 
-extension String {
-    /// How many times `needle` occurs (non-overlapping).
-    func occurrences(of needle: String) -> Int {
-        var count = 0
-        var rest = self[...]
-        while let range = rest.firstRange(of: needle) {
-            count += 1
-            rest = rest[range.upperBound...]
-        }
-        return count
-    }
-}

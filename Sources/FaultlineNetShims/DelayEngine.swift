@@ -17,6 +17,9 @@ import Synchronization
 /// which the engine's rules skip). The queue is configured fail-open (a full queue accepts
 /// rather than drops) and the iptables rule uses `--queue-bypass`, so if this process dies the
 /// kernel delivers traffic undelayed instead of dropping it.
+///
+/// Accuracy (Benchmarks/netshims): |held − requested| p50 ≈ 0.035 ms, p99 ≈ 0.1 ms at 1, 10
+/// and 50 ms on an idle 2-core VM; throughput through the engine ≈ 1–2 Gbit/s TCP.
 final class DelayEngine: @unchecked Sendable {
     struct Statistics: Sendable, Equatable {
         var queued = 0
@@ -122,6 +125,12 @@ final class DelayEngine: @unchecked Sendable {
 
     private func bind() throws {
         _ = fl_set_timer_slack(1000)
+        // Best effort: a low real-time priority keeps release times accurate when the host's
+        // CPUs are busy (CFS wake-up latency reached milliseconds on a loaded 2-core VM). The
+        // thread blocks in ppoll between packets, so it cannot starve anything; without
+        // CAP_SYS_NICE it simply stays a normal thread.
+        var parameters = sched_param(sched_priority: 10)
+        _ = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
         guard let handle = nfq_open() else { throw NetShimError.lastErrno("nfq_open") }
         self.handle = handle
         let context = Unmanaged.passUnretained(self).toOpaque()

@@ -171,6 +171,44 @@ struct DelayEngineTests {
         #expect(percentile(rtt, 0.5) < 5)
     }
 
+    @Test("the host's own mangle rules survive apply and revert; only our jump and chain go")
+    func hostRulesSurvive() throws {
+        let net = try TestNetwork.make()
+        defer { net.destroy() }
+        try Subprocess.check(["/usr/sbin/ip", "netns", "exec", net.bName, "/usr/sbin/iptables", "-t", "mangle",
+                              "-A", "PREROUTING", "-p", "tcp", "--dport", "9", "-j", "ACCEPT"])
+        let before = try net.kernelState(net.bName)
+        let shim = DelayEngineShim()
+        let undo = try shim.apply(DelayEngineSpec(namespace: net.b, match: InboundMatch(peers: [try IPNetwork(net.addressA)]),
+                                                  exemptions: [], delay: .milliseconds(5)), for: net.faultID("host"))
+        let during = try net.kernelState(net.bName)
+        #expect(during.contains("-A PREROUTING -j \(undo.chain)"))
+        #expect(during.contains("--dport 9 -j ACCEPT"))
+        try shim.revert(undo)
+        try DelayEngineShim().revert(undo)
+        expectSameState(before, try net.kernelState(net.bName))
+    }
+
+    @Test("the cleanup batch deletes only our objects, or iptables-nft's table when nothing else is left")
+    func cleanupBatch() throws {
+        let undo = try DelayEngineShim().undoRecord(for: FaultID("x"), spec: DelayEngineSpec(match: InboundMatch(), exemptions: [], delay: .milliseconds(1)))
+        let listing = """
+            {"nftables": [{"metainfo": {"version": "1.0.6"}}, {"table": {"family": "ip", "name": "mangle", "handle": 1}},
+            {"chain": {"family": "ip", "table": "mangle", "name": "PREROUTING", "handle": 1, "type": "filter", "hook": "prerouting", "prio": -150, "policy": "accept"}},
+            {"chain": {"family": "ip", "table": "mangle", "name": "\(undo.chain)", "handle": 2}},
+            {"rule": {"family": "ip", "table": "mangle", "chain": "PREROUTING", "handle": 4, "expr": [{"counter": {"packets": 0, "bytes": 0}}, {"jump": {"target": "\(undo.chain)"}}]}},
+            {"rule": {"family": "ip", "table": "mangle", "chain": "\(undo.chain)", "handle": 5, "expr": [{"return": null}]}}]}
+            """
+        let ours = try MangleTableCleanup.parse(listing, chain: undo.chain, hookChain: "PREROUTING")
+        #expect(ours == .init(ourJumpHandles: [4], ourChainExists: true, foreignObjects: 0))
+        #expect(MangleTableCleanup.batch(ours, undo: undo) == "delete table ip mangle\n")
+        var shared = ours
+        shared.foreignObjects = 1
+        #expect(MangleTableCleanup.batch(shared, undo: undo) ==
+                "delete rule ip mangle PREROUTING handle 4\nflush chain ip mangle \(undo.chain)\ndelete chain ip mangle \(undo.chain)\n")
+        #expect(MangleTableCleanup.batch(.init(), undo: undo) == nil)
+    }
+
     @Test("the sampler: seeded, jitter bounded, loss rate as asked")
     func sampler() {
         var one = DelaySampler(delay: .milliseconds(10), jitter: .milliseconds(2), correlationPercent: 25,

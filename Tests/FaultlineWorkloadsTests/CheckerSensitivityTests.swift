@@ -32,6 +32,24 @@ import FaultlineChecker
         #expect(verdicts.convergence.verdict == .ok, "\(verdicts.explanation)")
     }
 
+    @Test("a correct HTTP store with a configured CAS request: CASes swap and mismatch, history ok")
+    func correctServerWithCASIsOK() throws {
+        let server = try TestKeyValueServer(mode: .correct)
+        defer { server.stop() }
+        var api = HTTPKeyValueRegisterClient.API()
+        api.cas = .init()   // POST /cas/{key}, body "{expected}\n{value}", 412 = mismatch
+        let configuration = WorkloadConfiguration(
+            name: "http-kv-cas", nodes: [Endpoint(name: "s", host: "127.0.0.1", port: server.port)],
+            clients: 3, keys: 2, duration: .milliseconds(300), seed: 9)
+        let recording = try WorkloadRecorder.httpKeyValue(configuration, api: api).record()
+        let verdicts = try Verdicts(recording)
+        let cases = recording.workloadOperations.filter { $0.kind == .cas }
+        #expect(cases.contains { $0.outcome == .ok } && cases.contains { $0.outcome == .fail }, "\(verdicts.explanation)")
+        #expect(recording.count(.info) == 0, "\(verdicts.explanation)")
+        #expect(verdicts.linearizable == .ok, "\(verdicts.explanation)")
+        #expect(verdicts.lostWrites.verdict == .ok, "\(verdicts.explanation)")
+    }
+
     @Test("a store that acknowledges writes and drops them: lost writes and not linearizable")
     func droppedWritesAreCaught() throws {
         let (recording, verdicts) = try record(.dropsWrites, clients: 4, keys: 2, rate: 400)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import Testing
 import FaultlineChecker
 @testable import FaultlineWorkloads
@@ -85,6 +86,32 @@ import FaultlineChecker
         #expect(choices(first).prefix(20) != choices(other).prefix(20))
         // ~40 at 100 ops/s over 0.4 s; generous bounds, this is not a benchmark.
         #expect((25...45).contains(first.history.operations.count), "\(first.history.operations.count) operations")
+    }
+
+    @Test("with no duration, the stop signal ends the run; final reads follow")
+    func stopSignalEndsTheRun() throws {
+        let server = try TestKeyValueServer()
+        defer { server.stop() }
+        let configuration = WorkloadConfiguration(
+            name: "stopped", nodes: [Endpoint(name: "s", host: "127.0.0.1", port: server.port)], clients: 2, keys: 2,
+            rate: 200, duration: nil)
+        let stop = StopSignal()
+        let stopper = Thread {
+            usleep(300_000)
+            stop.stop()
+        }
+        stopper.start()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let recording = try WorkloadRecorder.httpKeyValue(configuration).record(stop: stop)
+        #expect(clock.now - started < .seconds(5))
+        #expect(stop.isStopped)
+        #expect(recording.workloadOperations.count >= 10)
+        #expect(recording.finalReads.count == 2 && recording.finalReads.allSatisfy { $0.outcome == .ok && $0.node == "s" })
+        // Final reads come after every run operation and use ids no run operation used.
+        let lastCompletion = recording.workloadOperations.compactMap(\.completion).max() ?? 0
+        #expect(recording.finalReads.allSatisfy { $0.invoke >= lastCompletion })
+        #expect(Set(recording.finalReads.map(\.client)).isDisjoint(with: recording.workloadOperations.map(\.client)))
     }
 
     @Test func invalidConfigurationIsRejectedWithReasons() {

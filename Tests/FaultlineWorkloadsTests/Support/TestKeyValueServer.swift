@@ -13,6 +13,8 @@ import Synchronization
 ///   acknowledged write is lost, by construction.
 /// - `.lagsOneWrite`: reads come from a "replica" that holds each key's previous value:
 ///   a read never sees the latest acknowledged write.
+/// `POST /cas/<key>` with body `expected\nnew` swaps if the key holds `expected` (an
+/// empty `expected` means absent) and answers 412 otherwise (`.correct` mode only).
 /// Extra routes for the HTTP client tests: `GET /chunked` (a chunked body with an
 /// extension and a trailer), `GET /close-delimited` (no length; body ends at close),
 /// `GET /silent` (reads the request, never answers).
@@ -115,6 +117,17 @@ final class TestKeyValueServer: Sendable {
                     }
                 }
                 send(fd, "HTTP/1.1 204 No Content\r\n\r\n")
+            case ("POST", _) where path.hasPrefix("/cas/") && mode == .correct:
+                let key = String(path.dropFirst(5))
+                let parts = String(decoding: body, as: UTF8.self).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2 else { send(fd, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"); continue }
+                let expected: String? = parts[0].isEmpty ? nil : String(parts[0])
+                let swapped = store.withLock { store -> Bool in
+                    guard store.primary[key] == expected else { return false }
+                    store.primary[key] = String(parts[1])
+                    return true
+                }
+                send(fd, swapped ? "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" : "HTTP/1.1 412 Precondition Failed\r\nContent-Length: 0\r\n\r\n")
             default:
                 send(fd, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
             }

@@ -276,7 +276,7 @@ do {
         apply.append(try milliseconds { try shim.apply(spec, for: id) })
         revert.append(try milliseconds { try shim.revert(shim.undoRecord(for: id, spec: spec)) })
     }
-    row("delay engine (NFQUEUE)", "in-process nfq bind + spawned iptables-save/-restore", apply: apply, revert: revert)
+    row("delay engine (NFQUEUE)", "apply: nfq bind + spawned iptables-restore; revert: libnftables", apply: apply, revert: revert)
 }
 
 print("## Apply / revert latency (ms), \(runs) runs each\n")

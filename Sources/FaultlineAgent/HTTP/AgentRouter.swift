@@ -1,0 +1,141 @@
+import FaultlineCore
+import Foundation
+
+/// The agent's HTTP API, as a pure function of a request (no sockets here, so every
+/// route and every refusal is tested byte for byte).
+///
+///     GET    /v1/health
+///     GET    /v1/capabilities
+///     GET    /v1/faults
+///     PUT    /v1/faults/{id}     {"fault": {...}, "lease": "10s"}
+///     DELETE /v1/faults/{id}
+///     DELETE /v1/faults          revert all (halt)
+///     POST   /v1/leases          {"ids": ["..."]}
+///     GET    /metrics            Prometheus text
+///
+/// Errors are JSON `{"error": "<reason>"}` with a 4xx (the caller's fault) or 5xx status.
+public struct AgentRouter: Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        public var body: [UInt8]
+        /// The authenticated caller (certificate common name), for the audit log.
+        public var caller: String
+        public init(method: String, path: String, body: [UInt8] = [], caller: String) {
+            self.method = method; self.path = path; self.body = body; self.caller = caller
+        }
+    }
+
+    public struct Response: Sendable, Equatable {
+        public var status: Int
+        public var contentType: String
+        public var body: [UInt8]
+        static func json(_ status: Int, _ value: some Encodable) -> Response {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+            return Response(status: status, contentType: "application/json", body: Array(data) + [0x0A])
+        }
+        static func error(_ status: Int, _ reason: String) -> Response { json(status, ["error": reason]) }
+    }
+
+    public static let maximumBodyBytes = 64 * 1024
+
+    let service: AgentService
+    let capabilities: @Sendable () -> [String: String?]
+
+    public init(service: AgentService, capabilities: @escaping @Sendable () -> [String: String?]) {
+        self.service = service
+        self.capabilities = capabilities
+    }
+
+    struct ApplyBody: Decodable { var fault: Fault; var lease: TimeSpan? }
+    struct LeasesBody: Decodable { var ids: [String] }
+
+    struct Capability: Encodable { var kind: String; var available: Bool; var reason: String? }
+    struct Renewal: Encodable { var renewed: [String]; var unknown: [String] }
+
+    public func handle(_ request: Request) -> Response {
+        let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let faultID: String? = parts.count == 3 && parts[0] == "v1" && parts[1] == "faults" ? parts[2] : nil
+        let known = [["v1", "health"], ["v1", "capabilities"], ["v1", "faults"], ["v1", "leases"], ["metrics"]].contains(parts) || faultID != nil
+        switch request.method {
+        case "GET" where parts == ["v1", "health"]:
+            return .json(200, ["status": "ok", "faults": "\(service.applied().count)"])
+        case "GET" where parts == ["v1", "capabilities"]:
+            let caps = capabilities()
+            let kinds = FaultKind.allCases.map { kind in
+                let reason = caps[kind.rawValue] ?? nil
+                return Capability(kind: kind.rawValue, available: reason == nil, reason: reason)
+            }
+            return .json(200, ["faults": kinds])
+        case "GET" where parts == ["v1", "faults"]:
+            return .json(200, ["faults": service.applied()])
+        case "PUT" where faultID != nil:
+            let id = faultID!
+            if let bad = Self.badID(id) { return .error(400, bad) }
+            let body: ApplyBody
+            switch Self.decode(ApplyBody.self, request.body) {
+            case .success(let b): body = b
+            case .failure(let failure): return .error(400, failure.reason)
+            }
+            do {
+                let created = try service.apply(id: id, fault: body.fault, leaseSeconds: (body.lease ?? .seconds(10)).seconds, caller: request.caller)
+                return .json(created ? 201 : 200, ["id": id, "status": created ? "applied" : "already applied; lease renewed"])
+            } catch let error as AgentError {
+                return .error(error.status, error.reason)
+            } catch {
+                return .error(500, "\(error)")
+            }
+        case "DELETE" where faultID != nil:
+            let id = faultID!
+            if let bad = Self.badID(id) { return .error(400, bad) }
+            return service.revert(id: id) ? .json(200, ["id": id, "status": "reverted"]) : .error(404, "no fault '\(id)' is applied on this host")
+        case "DELETE" where parts == ["v1", "faults"]:
+            return .json(200, ["reverted": service.revertAll()])
+        case "POST" where parts == ["v1", "leases"]:
+            switch Self.decode(LeasesBody.self, request.body) {
+            case .success(let b):
+                if let bad = b.ids.lazy.compactMap(Self.badID).first { return .error(400, bad) }
+                let unknown = service.renew(b.ids)
+                return .json(200, Renewal(renewed: b.ids.filter { !unknown.contains($0) }, unknown: unknown))
+            case .failure(let failure): return .error(400, failure.reason)
+            }
+        case "GET" where parts == ["metrics"]:
+            return Response(status: 200, contentType: "text/plain; version=0.0.4",
+                            body: Array(service.metrics.exposition(appliedNow: service.applied().count).utf8))
+        default:
+            return known ? .error(405, "\(request.method) is not allowed on \(path)") : .error(404, "no such endpoint: \(request.method) \(path)")
+        }
+    }
+
+    /// Fault ids appear in nftables table names and file names: keep them plain.
+    static func badID(_ id: String) -> String? {
+        let ok = !id.isEmpty && id.utf8.count <= 64 && id.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+        }
+        return ok ? nil : "invalid fault id: expected 1 to 64 letters, digits, '-' or '_'"
+    }
+
+    struct DecodeFailure: Error { var reason: String }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) -> Result<T, DecodeFailure> {
+        guard !body.isEmpty else { return .failure(DecodeFailure(reason: "expected a JSON body")) }
+        do {
+            return .success(try JSONDecoder().decode(T.self, from: Data(body)))
+        } catch let DecodingError.dataCorrupted(context) {
+            let at = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return .failure(DecodeFailure(reason: "invalid JSON\(at.isEmpty ? "" : " at \(at)"): \(context.debugDescription)"))
+        } catch let DecodingError.keyNotFound(key, context) {
+            let at = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            return .failure(DecodeFailure(reason: "missing field \(at)"))
+        } catch let DecodingError.typeMismatch(type, context) {
+            return .failure(DecodeFailure(reason: "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: ".")): expected \(type)"))
+        } catch let DecodingError.valueNotFound(_, context) {
+            return .failure(DecodeFailure(reason: "missing value at \(context.codingPath.map(\.stringValue).joined(separator: "."))"))
+        } catch {
+            return .failure(DecodeFailure(reason: "invalid JSON: \(error)"))
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import FaultlineCore
+import Foundation
+
+/// The seam between the agent and the kernel: turns a `Fault` into shim calls.
+///
+/// The production injector maps faults onto FaultlineNetShims and FaultlineProcShims,
+/// entering the host's network namespace when the host is a lab namespace. The agent
+/// calls `undoRecord` first and writes it to the ledger, then `apply`; after a crash a
+/// fresh process calls `revert` with the undo record alone.
+public protocol FaultInjector: Sendable {
+    /// Everything needed to revert `fault` later, computed without touching anything.
+    func undoRecord(id: String, fault: Fault) throws -> Data
+    /// Injects the fault; on error nothing of it is left applied.
+    func apply(id: String, fault: Fault) throws
+    /// Removes what `undo` names; idempotent, needs no state from `apply`.
+    func revert(undo: Data) throws
+    /// nil when this host can inject `kind`, else what is missing.
+    func unavailability(of kind: FaultKind) -> String?
+    /// nil when `fault` can be applied alongside `existing`, else why not.
+    func conflict(of fault: Fault, with existing: [Fault]) -> String?
+}
+
+/// An error with the HTTP status the API answers it with and a reason for the caller.
+public struct AgentError: Error, Sendable, CustomStringConvertible {
+    public var status: Int
+    public var reason: String
+    public init(_ status: Int, _ reason: String) { self.status = status; self.reason = reason }
+    public var description: String { "\(status): \(reason)" }
+}

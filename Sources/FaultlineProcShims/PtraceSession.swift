@@ -42,6 +42,9 @@ final class PtraceSession {
             let listed = try ProcFS.threads(of: pid)
             let fresh = listed.filter { !seen.contains($0) }
             if fresh.isEmpty { break }
+            // Interrupt every new thread first, then collect the stops, so the threads
+            // stop in parallel instead of one after the other.
+            var interrupted: [Int32] = []
             for tid in fresh {
                 seen.insert(tid)
                 if fl_ptrace(Int32(FL_PTRACE_SEIZE), tid, 0, 0) != 0 {
@@ -53,8 +56,9 @@ final class PtraceSession {
                     if errno == ESRCH { threads.removeAll { $0 == tid }; continue }
                     throw .lastErrno("ptrace(PTRACE_INTERRUPT)", "tid \(tid) of pid \(pid)")
                 }
-                try waitForStop(tid)
+                interrupted.append(tid)
             }
+            for tid in interrupted { try waitForStop(tid) }
         }
         guard !threads.isEmpty else { throw .processGone(pid: pid) }
     }
@@ -62,14 +66,21 @@ final class PtraceSession {
     /// Kinds of stop `waitForStop` can see.
     private enum Stop { case trap, event, signal(Int32), gone }
 
+    /// Waits for the next stop of `tid`.
+    ///
+    /// `blocking`: a single step always traps after one instruction (Faultline never steps
+    /// over a blocking system call), so wait in the kernel and wake the moment it stops.
+    /// Otherwise (the first interrupt, which a thread in uninterruptible sleep may delay)
+    /// poll with WNOHANG until `stopTimeout`. Polling never calls sched_yield: with busy
+    /// target threads on few cores a yield hands the CPU away for a whole time slice.
     @discardableResult
-    private func waitForStop(_ tid: Int32) throws(ProcShimError) -> Stop {
+    private func waitForStop(_ tid: Int32, blocking: Bool = false) throws(ProcShimError) -> Stop {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: stopTimeout)
         var status: Int32 = 0
-        var spins = 0
+        var polls = 0
         while true {
-            let result = fl_waitpid_all(tid, &status, 1)
+            let result = fl_waitpid_all(tid, &status, blocking ? 0 : 1)
             if result == tid { break }
             if result < 0 {
                 if errno == EINTR { continue }
@@ -78,8 +89,8 @@ final class PtraceSession {
             if clock.now >= deadline {
                 throw .timedOut(what: "ptrace stop of tid \(tid) of pid \(pid)", after: stopTimeout)
             }
-            spins += 1
-            if spins < 50 { sched_yield() } else { usleep(20) }
+            polls += 1
+            if polls > 20 { usleep(20) }
         }
         if fl_wifexited(status) != 0 || fl_wifsignaled(status) != 0 {
             threads.removeAll { $0 == tid }
@@ -114,7 +125,7 @@ final class PtraceSession {
             guard fl_ptrace(Int32(FL_PTRACE_SINGLESTEP), tid, 0, 0) == 0 else {
                 throw .lastErrno("ptrace(PTRACE_SINGLESTEP)", "tid \(tid) of pid \(pid)")
             }
-            switch try waitForStop(tid) {
+            switch try waitForStop(tid, blocking: true) {
             case .trap: return
             case .gone: throw .processGone(pid: pid)
             case .event, .signal: continue
@@ -124,17 +135,35 @@ final class PtraceSession {
     }
 
     /// Single-steps every thread whose instruction pointer lies in one of `ranges` until
-    /// it leaves them, so no thread is inside code that is about to be rewritten.
+    /// it leaves them, so no thread is inside code that is about to be rewritten. Threads
+    /// still inside are stepped together, one instruction per round, so they progress in
+    /// parallel on several cores.
     func moveThreads(outOf ranges: [Range<UInt64>], maxSteps: Int = 100_000) throws(ProcShimError) {
-        for tid in threads {
-            var steps = 0
-            while ranges.contains(where: { $0.contains((try? registers(tid))?.rip ?? 0) }) {
-                guard steps < maxSteps else {
-                    throw .conflict("tid \(tid) of pid \(pid) still inside patched code after \(maxSteps) steps")
-                }
-                try singleStep(tid)
-                steps += 1
+        func inside(_ tid: Int32) throws(ProcShimError) -> Bool {
+            let rip = try registers(tid).rip
+            return ranges.contains { $0.contains(rip) }
+        }
+        var pending: [Int32] = []
+        for tid in threads where try inside(tid) { pending.append(tid) }
+        var rounds = 0
+        while !pending.isEmpty {
+            guard rounds < maxSteps else {
+                throw .conflict("threads \(pending) of pid \(pid) still inside patched code after \(maxSteps) steps")
             }
+            rounds += 1
+            for tid in pending {
+                guard fl_ptrace(Int32(FL_PTRACE_SINGLESTEP), tid, 0, 0) == 0 else {
+                    throw .lastErrno("ptrace(PTRACE_SINGLESTEP)", "tid \(tid) of pid \(pid)")
+                }
+            }
+            var still: [Int32] = []
+            for tid in pending {
+                // A trap means one instruction ran; an interrupt or signal stop means none
+                // did. Either way the thread is stopped again; re-check where it is.
+                if case .gone = try waitForStop(tid, blocking: true) { continue }
+                if try inside(tid) { still.append(tid) }
+            }
+            pending = still
         }
     }
 

@@ -93,7 +93,9 @@ public final class HTTPConnection {
     }
 
     private func encode(_ method: String, _ target: String, headers: [(String, String)], body: [UInt8]) -> [UInt8] {
-        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\n"
+        // An IPv6 literal goes in brackets in Host (RFC 9110 §7.2, RFC 3986 §3.2.2).
+        let hostField = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(hostField)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" || method == "PUT" { head += "Content-Length: \(body.count)\r\n" }
         if !keepAlive { head += "Connection: close\r\n" }

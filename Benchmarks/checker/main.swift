@@ -3,7 +3,10 @@
 // machine-readable `RESULT <name> <seconds> <verdict>` line per case (for
 // run-vs-porcupine.sh).
 //
-//   checker-bench [--data DIR] [--repeat N] [--write-generated FILE]
+//   checker-bench [--data DIR] [--repeat N] [--write-generated DIR] [--only etcd|kv|generated]
+//
+// --write-generated writes the generated histories (register.jsonl, cas.jsonl, kv.jsonl) in
+// Faultline's format for the Porcupine side of run-vs-porcupine.sh.
 //
 // DIR defaults to the shared Porcupine data beside the repository. Each time is the best
 // of N runs (default 5) of parse-free checking: files are read and parsed once, outside
@@ -11,16 +14,18 @@
 import FaultlineChecker
 import Foundation
 
-var dataDirectory = URL(fileURLWithPath: #filePath)
+var dataDirectory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
     .deletingLastPathComponent().appendingPathComponent("../../../shared/data/porcupine").standardized.path
 var repeats = 5
 var generatedPath: String? = nil
+var only: String? = nil
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
     case "--data": dataDirectory = arguments.popFirst() ?? dataDirectory
     case "--repeat": repeats = Int(arguments.popFirst() ?? "") ?? repeats
     case "--write-generated": generatedPath = arguments.popFirst()
+    case "--only": only = arguments.popFirst()
     default:
         FileHandle.standardError.write("unknown argument \(argument)\n".data(using: .utf8)!)
         exit(2)
@@ -70,12 +75,13 @@ if let tsv = try? String(contentsOfFile: dataDirectory + "/verdicts.tsv", encodi
 var mismatches = 0
 
 // 1. The etcd set, 103 files (one empty), cas register model.
-let etcdNames = (0...102).map { String(format: "test_data/jepsen/etcd_%03d.log", $0) }
-let etcdHistories = etcdNames.map { load(dataDirectory + "/" + $0) }
+let etcdNames = only == nil || only == "etcd" ? (0...102).map { $0 } : []
+let etcdPaths = etcdNames.map { String(format: "test_data/jepsen/etcd_%03d.log", $0) }
+let etcdHistories = etcdPaths.map { load(dataDirectory + "/" + $0) }
 var perFile: [Double] = []
 var etcdTotal = 0.0
 var worst = (name: "", seconds: 0.0)
-for (name, history) in zip(etcdNames, etcdHistories) {
+for (name, history) in zip(etcdPaths, etcdHistories) {
     let (elapsed, result) = time { try! LinearizabilityChecker.check(history, model: .cas) }
     perFile.append(elapsed)
     etcdTotal += elapsed
@@ -86,7 +92,7 @@ for (name, history) in zip(etcdNames, etcdHistories) {
     }
 }
 let sortedTimes = perFile.sorted()
-let median = sortedTimes[sortedTimes.count / 2]
+let median = sortedTimes.isEmpty ? 0 : sortedTimes[sortedTimes.count / 2]
 rows.append(Row(name: "etcd set (103 files)", operations: etcdHistories.reduce(0) { $0 + $1.operations.count },
                 seconds: etcdTotal, verdict: mismatches == 0 ? "all as expected" : "\(mismatches) mismatches",
                 note: String(format: "median %.3f ms, worst %.1f ms (%@)", median * 1e3, worst.seconds * 1e3,
@@ -95,7 +101,7 @@ print("RESULT etcd-all \(etcdTotal) \(mismatches == 0 ? "expected" : "mismatch")
 print("RESULT etcd-worst \(worst.seconds) \((worst.name as NSString).lastPathComponent)")
 
 // 2. Each kv file, kv model partitioned by key.
-for name in ["c01-ok", "c01-bad", "c10-ok", "c10-bad", "c50-ok", "c50-bad"] {
+for name in ["c01-ok", "c01-bad", "c10-ok", "c10-bad", "c50-ok", "c50-bad"] where only == nil || only == "kv" || only == "kv-" + name {
     let path = "test_data/kv/\(name).txt"
     let history = load(dataDirectory + "/" + path)
     let (elapsed, result) = time { try! LinearizabilityChecker.check(history, model: .kv) }
@@ -105,7 +111,7 @@ for name in ["c01-ok", "c01-bad", "c10-ok", "c10-bad", "c50-ok", "c50-bad"] {
         print("MISMATCH \(path): expected \(want), got \(verdict)")
     }
     rows.append(Row(name: "kv \(name)", operations: history.operations.count, seconds: elapsed, verdict: verdict,
-                    note: "\(result.partitions.count) keys"))
+                    note: "\(result.partitions.count) keys, \(result.partitions.reduce(0) { $0 + $1.iterations }) steps, \(result.partitions.reduce(0) { $0 + $1.states }) states, \(result.partitions.reduce(0) { $0 + $1.configurations }) configurations"))
     print("RESULT kv-\(name) \(elapsed) \(verdict)")
 }
 
@@ -121,10 +127,11 @@ let generated = [
     Generated(name: "generated cas register, 50 clients × 20 000 ops, 1 key, 1% info", generator: cas50, model: .cas),
     Generated(name: "generated kv, 50 clients × 20 000 ops, 10 keys", generator: kv50, model: .kv),
 ]
-for (index, item) in generated.enumerated() {
+for (index, item) in generated.enumerated() where only == nil || only == "generated" {
     let history = item.generator.generate(seed: 42)
-    if index == 0, let generatedPath {
-        try! FaultlineHistoryWriter.write(history).write(toFile: generatedPath, atomically: true, encoding: .utf8)
+    if let generatedPath {
+        let file = generatedPath + "/" + ["register", "cas", "kv"][index] + ".jsonl"
+        try! FaultlineHistoryWriter.write(history).write(toFile: file, atomically: true, encoding: .utf8)
     }
     let savedRepeats = repeats
     repeats = min(repeats, 3)

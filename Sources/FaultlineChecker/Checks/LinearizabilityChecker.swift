@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 /// Checks histories for linearizability, one partition (key) per task on all cores.
@@ -27,9 +26,10 @@ public enum LinearizabilityChecker {
     }
 
     /// Checks operations against any model. Partitions run concurrently; the verdict does
-    /// not depend on scheduling: `illegal` if any partition is illegal (the first illegal
-    /// partition in order is always finished, so the explanation is stable), else `unknown`
-    /// if any ran out of time, else `ok`.
+    /// not depend on scheduling: `illegal` if any partition is illegal, else `unknown` if any
+    /// ran out of time, else `ok`. As soon as one partition is found illegal the others stop
+    /// (as in Porcupine), so when several keys are illegal, which of them is explained can
+    /// vary from run to run; the verdict cannot.
     public static func check<State, Input, Output>(
         _ model: Model<State, Input, Output>, operations: [ModelOperation<Input, Output>],
         timeout: Duration? = nil
@@ -47,11 +47,7 @@ public enum LinearizabilityChecker {
             if result.verdict == .illegal { coordination.reportIllegal(partition: index) }
             slots.store(result, at: index)
         }
-        if partitions.count == 1 {
-            work(0)
-        } else if partitions.count > 1 {
-            DispatchQueue.concurrentPerform(iterations: partitions.count, execute: work)
-        }
+        PartitionThreads.run(count: partitions.count, work)
 
         var reports: [PartitionReport] = []
         var anyIllegal = false, anyUnknown = false
@@ -62,7 +58,8 @@ public enum LinearizabilityChecker {
                                          operationCount: partition.operations.count,
                                          order: result.order.map(source), statesAfter: result.statesAfter,
                                          blocked: result.blocked.map(source), pending: result.pending.map(source),
-                                         stateAtBlock: result.stateAtBlock, iterations: result.iterations)
+                                         stateAtBlock: result.stateAtBlock, iterations: result.iterations,
+                                         states: result.states, configurations: result.configurations)
             switch result.verdict {
             case .ok: report.verdict = .ok
             case .illegal: report.verdict = .illegal; anyIllegal = true

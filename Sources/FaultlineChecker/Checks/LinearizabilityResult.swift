@@ -12,8 +12,8 @@ public struct LinearizabilityResult: Sendable {
     public var verdict: Verdict
     public var partitions: [PartitionReport]
 
-    /// The partition that decides an illegal verdict: the first illegal one, in partition
-    /// order (deterministic whichever core finished first).
+    /// The partition that decides an illegal verdict: the first illegal one in partition
+    /// order among those that finished.
     public var firstIllegal: PartitionReport? {
         partitions.first { $0.verdict == .illegal }
     }
@@ -23,7 +23,7 @@ public struct LinearizabilityResult: Sendable {
 /// list the check was given (`History.operations` for history checks).
 public struct PartitionReport: Sendable {
     public var label: String
-    /// `nil` when the partition was not finished because an earlier partition was already
+    /// `nil` when the partition was not finished because another partition was already
     /// illegal (its answer cannot change the verdict).
     public var verdict: Verdict?
     public var operationCount: Int
@@ -39,6 +39,9 @@ public struct PartitionReport: Sendable {
     public var pending: [Int]
     /// `illegal`: the state after `order`.
     public var stateAtBlock: String?
-    /// Search steps taken.
+    /// Search steps taken, distinct model states met and configurations cached (for
+    /// benchmarks and for judging how hard a history was).
     public var iterations: Int
+    public var states: Int
+    public var configurations: Int
 }

@@ -7,33 +7,37 @@ public enum KeyValueModel {
         public var kind: Kind
         public var key: Int32
         /// put/append: the argument.
-        public var value: String
+        public var value: KeyValueState.Part
     }
 
     public struct Output: Sendable, Hashable {
         /// get: the value returned; `nil` when unknown (never for a kept get).
-        public var value: String?
+        public var value: KeyValueState.Part?
     }
 
-    public static func model(keys: [String]) -> Model<String, Input, Output> {
+    public static func model(keys: [String]) -> Model<KeyValueState, Input, Output> {
         Model(
-            initialState: "",
+            initialState: KeyValueState(""),
             step: { state, input, output in
                 switch input.kind {
-                case .get: return output.value == nil || output.value == state ? state : nil
-                case .put: return input.value
-                case .append: return state + input.value
+                case .get:
+                    guard let value = output.value else { return state }
+                    return state.equals(value) ? state : nil
+                case .put: return KeyValueState(text: input.value.text, length: input.value.length,
+                                                fingerprint: input.value.fingerprint)
+                case .append: return state.appending(input.value)
                 }
             },
             partition: { partitionByKey($0, keys: keys) { Int($0.key) } },
+            readOnly: { input, _ in input.kind == .get },
             describeOperation: { input, output in
                 switch input.kind {
-                case .get: return "get → \(Operation.show(output.value))"
-                case .put: return "put \(Operation.show(input.value))"
-                case .append: return "append \(Operation.show(input.value))"
+                case .get: return "get → \(Operation.show(output.value?.text))"
+                case .put: return "put \(Operation.show(input.value.text))"
+                case .append: return "append \(Operation.show(input.value.text))"
                 }
             },
-            describeState: { Operation.show($0) })
+            describeState: { $0.description })
     }
 
     /// Converts a history: read = get, write = put. Gets that failed or whose result is
@@ -51,7 +55,7 @@ public enum KeyValueModel {
             switch (operation.kind, operation.outcome) {
             case (.read, .ok):
                 kind = .get
-                output.value = operation.value ?? ""
+                output.value = KeyValueState.Part(operation.value ?? "")
             case (.read, _), (.write, .fail), (.append, .fail):
                 continue
             case (.write, _): kind = .put
@@ -67,7 +71,7 @@ public enum KeyValueModel {
                 keyIds[operation.key] = key
                 keys.append(operation.key)
             }
-            let input = Input(kind: kind, key: key, value: kind == .get ? "" : operation.value ?? "")
+            let input = Input(kind: kind, key: key, value: KeyValueState.Part(kind == .get ? "" : operation.value ?? ""))
             result.append(ModelOperation(client: operation.client, input: input, output: output,
                                          call: operation.invoke, ret: operation.effectiveCompletion,
                                          source: index))

@@ -18,6 +18,12 @@ public struct Model<State: Hashable & Sendable, Input: Sendable, Output: Sendabl
     public var partition: (@Sendable ([ModelOperation<Input, Output>]) -> [ModelPartition<Input, Output>])?
     /// Maps states the model considers equal to one representative. Default: identity.
     public var canonical: (@Sendable (State) -> State)?
+    /// True for an operation that leaves the state unchanged in every state where it is
+    /// legal (a read; a compare-and-set known to have failed). The search linearizes such an
+    /// operation as soon as it is legal without branching on it (a partial-order reduction).
+    /// Default: false for every operation (no reduction). Saying true for an operation that
+    /// can change the state makes verdicts wrong.
+    public var readOnly: (@Sendable (Input, Output) -> Bool)?
     /// Describes an operation for explanations. Default: `String(describing:)`.
     public var describeOperation: (@Sendable (Input, Output) -> String)?
     /// Describes a state for explanations. Default: `String(describing:)`.
@@ -27,12 +33,14 @@ public struct Model<State: Hashable & Sendable, Input: Sendable, Output: Sendabl
                 step: @escaping @Sendable (State, Input, Output) -> State?,
                 partition: (@Sendable ([ModelOperation<Input, Output>]) -> [ModelPartition<Input, Output>])? = nil,
                 canonical: (@Sendable (State) -> State)? = nil,
+                readOnly: (@Sendable (Input, Output) -> Bool)? = nil,
                 describeOperation: (@Sendable (Input, Output) -> String)? = nil,
                 describeState: (@Sendable (State) -> String)? = nil) {
         self.initialState = initialState
         self.step = step
         self.partition = partition
         self.canonical = canonical
+        self.readOnly = readOnly
         self.describeOperation = describeOperation
         self.describeState = describeState
     }
@@ -79,6 +87,7 @@ struct ResolvedModel<State: Hashable & Sendable, Input: Sendable, Output: Sendab
     let step: @Sendable (State, Input, Output) -> State?
     let partition: @Sendable ([ModelOperation<Input, Output>]) -> [ModelPartition<Input, Output>]
     let canonical: @Sendable (State) -> State
+    let readOnly: @Sendable (Input, Output) -> Bool
     let describeOperation: @Sendable (Input, Output) -> String
     let describeState: @Sendable (State) -> String
 
@@ -92,6 +101,7 @@ struct ResolvedModel<State: Hashable & Sendable, Input: Sendable, Output: Sendab
         } else {
             self.step = { state, input, output in step(state, input, output).map(canonical) }
         }
+        self.readOnly = model.readOnly ?? { _, _ in false }
         self.partition = model.partition ?? { [ModelPartition(label: "", operations: $0)] }
         self.describeOperation = model.describeOperation ?? { input, output in
             "\(String(describing: input)) → \(String(describing: output))"

@@ -44,6 +44,7 @@ public enum RegisterModel {
                 }
             },
             partition: { partitionByKey($0, keys: keys) { Int($0.key) } },
+            readOnly: { input, output in input.kind == .read || (input.kind == .cas && output.code == 0) },
             describeOperation: { input, output in
                 switch input.kind {
                 case .read: return "read → \(output.code == Output.unknown ? "?" : name(output.code))"

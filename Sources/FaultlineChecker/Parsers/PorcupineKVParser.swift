@@ -123,6 +123,7 @@ public enum PorcupineKVParser {
         try literal("}")
         var end = line.endIndex
         while end > cursor, line[end - 1].isSpaceOrTab { end -= 1 }
+        while cursor < end, line[cursor].isSpaceOrTab { cursor += 1 }
         guard cursor == end else { throw error("end of line after '}'") }
         return Event(process: process, type: type, f: f, key: key, value: value)
     }

@@ -13,8 +13,10 @@ struct PartitionSearchResult: Sendable {
     var blocked: Int?
     var pending: [Int]
     var stateAtBlock: String?
-    /// Search steps taken, for benchmarks.
+    /// Search steps taken, distinct model states met, configurations cached: for benchmarks.
     var iterations: Int
+    var states = 0
+    var configurations = 0
 }
 
 /// Checks one partition for linearizability: the Wing & Gong search with Lowe's cache of
@@ -29,10 +31,11 @@ struct PartitionSearchResult: Sendable {
 /// which is the same as never for every later operation.
 ///
 /// Two additions to Porcupine's loop:
-/// - Partial-order reduction for operations that leave the state unchanged (reads, failed
-///   compare-and-sets): if such an operation is legal now, taking it now loses nothing
-///   (every operation that must precede it already has, and the state is the same), so when
-///   the search backtracks over it, it also abandons the configuration it was taken from.
+/// - Partial-order reduction for read-only operations (the model's `readOnly`: legal only
+///   where they leave the state unchanged, e.g. reads, failed compare-and-sets): if such an
+///   operation is legal now, taking it now loses nothing (every operation that must precede
+///   it already has, and removing it from a later position changes no state), so when the
+///   search backtracks over it, it also abandons the configuration it was taken from.
 /// - All per-step data lives in flat buffers; states are interned to `Int32` ids and step
 ///   results memoised, so the loop does no allocation and no hashing of model states.
 struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: Sendable> {
@@ -43,7 +46,7 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
         let n = operations.count
         if n == 0 {
             return PartitionSearchResult(verdict: .ok, order: [], statesAfter: [], blocked: nil,
-                                         pending: [], stateAtBlock: nil, iterations: 0)
+                                         pending: [], stateAtBlock: nil, iterations: 0)  // n == 0
         }
 
         // Entries: 2n events sorted by (time, call before return, operation index).
@@ -91,11 +94,20 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
         let frameOp = UnsafeMutablePointer<Int32>.allocate(capacity: n)
         let frameState = UnsafeMutablePointer<Int32>.allocate(capacity: n)
         let frameForced = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+        let readOnly = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+        let lastState = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        let lastTarget = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        lastState.initialize(repeating: -1, count: n)
+        lastTarget.initialize(repeating: -1, count: n)
+        for (i, operation) in operations.enumerated() {
+            readOnly[i] = model.readOnly(operation.input, operation.output)
+        }
         var visited = VisitedSet(words: words, initialCapacity: max(1024, 4 * n))
         var memo = TransitionMemo(initialCapacity: max(1024, 4 * n))
         defer {
             bits.deallocate(); zobristKey.deallocate()
-            frameOp.deallocate(); frameState.deallocate(); frameForced.deallocate()
+            frameOp.deallocate(); frameState.deallocate(); frameForced.deallocate(); readOnly.deallocate()
+            lastState.deallocate(); lastTarget.deallocate()
             visited.deallocate(); memo.deallocate()
         }
 
@@ -135,30 +147,42 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
             if iterations & 0x3FF == 0, let stop = budget.shouldStop() {
                 let verdict: PartitionSearchResult.Verdict = stop == .timedOut ? .timedOut : .superseded
                 return PartitionSearchResult(verdict: verdict, order: [], statesAfter: [], blocked: nil,
-                                             pending: [], stateAtBlock: nil, iterations: iterations)
+                                             pending: [], stateAtBlock: nil, iterations: iterations, states: states.count, configurations: visited.count)
             }
             let code = nodeCode[Int(node)]
             var deadEnd = code < 0
             if !deadEnd {
                 let op = code
-                var target = memo.lookup(state: state, op: op)
-                if target == TransitionMemo.missing {
-                    let operation = operations[Int(op)]
-                    if let after = step(states[Int(state)], operation.input, operation.output) {
-                        if let id = stateIds[after] {
-                            target = id
+                // Step result: a one-entry cache per operation (small, stays in cache), then
+                // the memo (read-only operations skip it: their step is a comparison and their
+                // result is the same state or illegal).
+                var target: Int32
+                if lastState[Int(op)] == state {
+                    target = lastTarget[Int(op)]
+                } else {
+                    target = readOnly[Int(op)] ? TransitionMemo.missing : memo.lookup(state: state, op: op)
+                    if target == TransitionMemo.missing {
+                        let operation = operations[Int(op)]
+                        if let after = step(states[Int(state)], operation.input, operation.output) {
+                            if readOnly[Int(op)] {
+                                target = state
+                            } else if let id = stateIds[after] {
+                                target = id
+                            } else {
+                                target = Int32(states.count)
+                                states.append(after)
+                                stateIds[after] = target
+                            }
                         } else {
-                            target = Int32(states.count)
-                            states.append(after)
-                            stateIds[after] = target
+                            target = -1
                         }
-                    } else {
-                        target = -1
+                        if !readOnly[Int(op)] { memo.store(state: state, op: op, next: target) }
                     }
-                    memo.store(state: state, op: op, next: target)
+                    lastState[Int(op)] = state
+                    lastTarget[Int(op)] = target
                 }
                 if target >= 0 {
-                    let forced = target == state
+                    let forced = readOnly[Int(op)] && target == state
                     let word = Int(op >> 6)
                     let bit = UInt64(1) << UInt64(op & 63)
                     bits[word] |= bit
@@ -204,7 +228,7 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
                     // States after each step of the prefix: replay through the memo.
                     var s: Int32 = 0
                     let bestStates = bestOrder.map { op -> Int32 in
-                        s = memo.lookup(state: s, op: op)
+                        if !readOnly[Int(op)] { s = memo.lookup(state: s, op: op) }
                         return s
                     }
                     return PartitionSearchResult(
@@ -213,7 +237,7 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
                         statesAfter: bestStates.map { model.describeState(states[Int($0)]) },
                         blocked: bestBlocked, pending: bestPending,
                         stateAtBlock: model.describeState(states[Int(bestState)]),
-                        iterations: iterations)
+                        iterations: iterations, states: states.count, configurations: visited.count)
                 }
                 depth -= 1
                 let op = frameOp[depth]
@@ -232,6 +256,6 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
         // The complete linearization; states are not described here (a long history would
         // make that costly, and a linearizable history needs no explanation).
         return PartitionSearchResult(verdict: .ok, order: order, statesAfter: [],
-                                     blocked: nil, pending: [], stateAtBlock: nil, iterations: iterations)
+                                     blocked: nil, pending: [], stateAtBlock: nil, iterations: iterations, states: states.count, configurations: visited.count)
     }
 }

@@ -6,14 +6,15 @@ import Synchronization
 struct SearchBudget: Sendable {
     let deadline: ContinuousClock.Instant?
     let coordination: SearchCoordination
-    /// Index of the partition this search checks; it stops when a partition with a lower
-    /// index has already been found illegal (that one decides the explanation).
+    /// Index of the partition this search checks; it stops when another partition has
+    /// already been found illegal (the verdict is decided).
     let partitionIndex: Int
 
     enum Stop { case timedOut, superseded }
 
     func shouldStop() -> Stop? {
-        if coordination.lowestIllegalPartition.load(ordering: .relaxed) < partitionIndex {
+        let illegal = coordination.lowestIllegalPartition.load(ordering: .relaxed)
+        if illegal != Int.max && illegal != partitionIndex {
             return .superseded
         }
         if let deadline, ContinuousClock.now >= deadline { return .timedOut }

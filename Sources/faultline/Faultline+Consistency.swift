@@ -1,6 +1,5 @@
 import ArgumentParser
 
 extension Faultline {
-    /// Registered once `faultline check` lands (FaultlineChecker).
-    static let consistencyCommands: [ParsableCommand.Type] = []
+    static let consistencyCommands: [ParsableCommand.Type] = [Check.self]
 }

@@ -16,20 +16,7 @@ struct CLITests {
 
     struct Run { var status: Int32; var stdout: String; var stderr: String }
 
-    func faultline(_ arguments: String...) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = Self.root
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func faultline(_ arguments: String...) throws -> Run { try faultline(arguments) }
 
     @Test func binaryIsBuilt() {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary.path), "run `swift build` before `swift test` (make test does)")

@@ -63,8 +63,17 @@ import Testing
         }
     }
 
-    @Test(arguments: shapes)
+    static let refutationShapes: [Shape] = [
+        Shape(object: .register, clients: 3, operations: 200, keys: 1, infoRate: 0),
+        Shape(object: .casRegister, clients: 8, operations: 1_000, keys: 8, infoRate: 0),
+    ]
+
+    @Test(arguments: refutationShapes)
     func futureReadIsCaught(_ shape: Shape) throws {
+        var shape = shape
+        // Refuting a history means exhausting the search; pending indeterminate operations
+        // multiply the configurations, which is benchmark material, not unit-test material.
+        shape.infoRate = 0
         for seed: UInt64 in [21, 22] {
             let history = shape.generator.generate(seed: seed)
             let (mutated, index) = try #require(HistoryGenerator.injectFutureRead(into: history, seed: seed),

@@ -47,7 +47,8 @@ bench: deps
 	$(SWIFT) build -c release --product workloads-bench
 	.build/release/netshims-bench 200
 	.build/release/procshims-bench
-	.build/release/checker-bench
+	.build/release/checker-bench --only etcd
+	.build/release/checker-bench --only kv
 	Benchmarks/workloads/run-etcd.sh .build/release/workloads-bench 4 4 5
 
 clean:

@@ -35,14 +35,11 @@ public final class HTTPConnection {
                         body: [UInt8] = [], timeout: Duration) throws(RequestFailure) -> HTTPResponse {
         let deadline = Deadline.after(timeout)
         let connection = try connectedSocket(deadline: deadline)
-        var written = 0
         do {
-            try connection.send(encode(method, target, headers: headers, body: body), written: &written, deadline: deadline)
+            try connection.sendRequest(encode(method, target, headers: headers, body: body), deadline: deadline)
         } catch {
             close()
-            // Not one byte left: the server cannot have seen the request.
-            if written == 0 { throw .notSent("\(error)") }
-            throw .noCompleteAnswer("\(error) after writing \(written) bytes")
+            throw error
         }
         var received = leftover
         leftover = []
@@ -82,14 +79,9 @@ public final class HTTPConnection {
     private func connectedSocket(deadline: Deadline) throws(RequestFailure) -> TCPSocket {
         if let socket, socket.isIdleAndOpen, leftover.isEmpty { return socket }
         close()
-        let connectDeadline = min(deadline, Deadline.after(connectTimeout))
-        do {
-            let fresh = try TCPSocket.connect(host: host, port: port, deadline: connectDeadline)
-            socket = fresh
-            return fresh
-        } catch {
-            throw .notSent("\(error)")
-        }
+        let fresh = try TCPSocket.connectForRequest(host: host, port: port, deadline: deadline, connectTimeout: connectTimeout)
+        socket = fresh
+        return fresh
     }
 
     private func encode(_ method: String, _ target: String, headers: [(String, String)], body: [UInt8]) -> [UInt8] {

@@ -23,13 +23,11 @@ public final class RESPConnection {
     public func command(_ arguments: [String], timeout: Duration) throws(RequestFailure) -> RESPValue {
         let deadline = Deadline.after(timeout)
         let connection = try connectedSocket(deadline: deadline)
-        var written = 0
         do {
-            try connection.send(RESPValue.command(arguments), written: &written, deadline: deadline)
+            try connection.sendRequest(RESPValue.command(arguments), deadline: deadline)
         } catch {
             close()
-            if written == 0 { throw .notSent("\(error)") }
-            throw .noCompleteAnswer("\(error) after writing \(written) bytes")
+            throw error
         }
         while true {
             switch RESPParser.parse(received) {
@@ -65,12 +63,8 @@ public final class RESPConnection {
     private func connectedSocket(deadline: Deadline) throws(RequestFailure) -> TCPSocket {
         if let socket, socket.isIdleAndOpen, received.isEmpty { return socket }
         close()
-        do {
-            let fresh = try TCPSocket.connect(host: host, port: port, deadline: min(deadline, Deadline.after(connectTimeout)))
-            socket = fresh
-            return fresh
-        } catch {
-            throw .notSent("\(error)")
-        }
+        let fresh = try TCPSocket.connectForRequest(host: host, port: port, deadline: deadline, connectTimeout: connectTimeout)
+        socket = fresh
+        return fresh
     }
 }

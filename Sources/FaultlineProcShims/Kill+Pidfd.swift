@@ -40,10 +40,7 @@ public struct KillFault: ProcFaultMechanism {
     }
 
     public static let name = "kill"
-    public static let requires: [Requirement] = [
-        .kernelFeature("pidfd_open(2) and pidfd_send_signal(2) (Linux 5.3)"),
-        .capability(.kill),  // only for processes of other users
-    ]
+    public static let requires = PidfdSupport.signalRequirements
 
     public init() {}
 
@@ -95,13 +92,19 @@ public struct KillFault: ProcFaultMechanism {
     }
 }
 
-/// Whether this kernel has pidfds (probed once on our own pid).
+/// Whether this kernel has pidfds (probed once on our own pid), and what signalling
+/// through them needs; kill and SIGSTOP pause share both.
 enum PidfdSupport {
-    static var missing: [Requirement] {
+    static let signalRequirements: [Requirement] = [
+        .kernelFeature("pidfd_open(2) and pidfd_send_signal(2) (Linux 5.3)"),
+        .capability(.kill),  // only for processes of other users
+    ]
+
+    static let missing: [Requirement] = {
         let fd = fl_pidfd_open(getpid(), 0)
         if fd >= 0 { close(fd); return [] }
         return [.kernelFeature("pidfd_open(2) (Linux 5.3): \(ErrnoName.describe(errno))")]
-    }
+    }()
 }
 
 /// Faultline never signals, freezes or patches the agent process itself.

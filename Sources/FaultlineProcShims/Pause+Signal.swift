@@ -31,10 +31,7 @@ public struct SignalPause: ProcFaultMechanism {
     }
 
     public static let name = "pause.signal"
-    public static let requires: [Requirement] = [
-        .kernelFeature("pidfd_open(2) and pidfd_send_signal(2) (Linux 5.3)"),
-        .capability(.kill),  // only for processes of other users
-    ]
+    public static let requires = PidfdSupport.signalRequirements
 
     public init() {}
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaultlineChecker
+import FaultlineCore
 import Foundation
 
 /// `faultline check`: checks recorded histories offline. One verdict per file; for a
@@ -143,22 +144,8 @@ struct Check: ParsableCommand {
 
 /// Parses `10s`, `500ms`, `1m30s`, `2h`, `1.5s`, `250us`, `100ns`: one or more
 /// number-unit pairs. The lead may replace this with the shared unit parser.
+/// `--timeout` text in plan units (FaultlineCore's `TimeSpan`); must be above zero.
 private func parseCheckDuration(_ text: String) -> Duration? {
-    let units: [(suffix: String, nanoseconds: Double)] = [
-        ("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
-    ]
-    var rest = Substring(text)
-    var total = 0.0
-    guard !rest.isEmpty else { return nil }
-    while !rest.isEmpty {
-        let number = rest.prefix { $0.isNumber || $0 == "." }
-        guard !number.isEmpty, let value = Double(number) else { return nil }
-        rest = rest.dropFirst(number.count)
-        let unitText = rest.prefix { $0.isLetter }
-        guard let unit = units.first(where: { $0.suffix == unitText }) else { return nil }
-        rest = rest.dropFirst(unitText.count)
-        total += value * unit.nanoseconds
-    }
-    guard total > 0, total < 1e18 else { return nil }
-    return .nanoseconds(Int64(total))
+    guard let span = TimeSpan(text), span > .zero else { return nil }
+    return span.duration
 }

@@ -129,7 +129,7 @@ extension PlanParser {
         switch shape {
         case "isolate":
             guard let t = ref("isolate") else { return nil }
-            return .isolate(target: t, from: shape == "isolate" ? ref("from") : nil)
+            return .isolate(target: t, from: ref("from"))
         case "halves": return ref("halves").map(PartitionTopology.halves)
         case "random-halves": return ref("random-halves").map(PartitionTopology.randomHalves)
         case "bridge": return ref("bridge").map(PartitionTopology.bridge)

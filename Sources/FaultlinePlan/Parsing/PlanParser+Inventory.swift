@@ -11,8 +11,7 @@ extension PlanParser {
         case .scalar(let text, _):
             if text == "lab" { return .lab }
             let resolved = text.hasPrefix("/") ? text : (directory as NSString).appendingPathComponent(text)
-            guard let inventory = Self.readInventoryFile(resolved, shownAs: text, mark: node.mark, sink: sink) else { return nil }
-            _ = inventory
+            guard Self.readInventoryFile(resolved, shownAs: text, mark: node.mark, sink: sink) != nil else { return nil }
             return .file(written: text, resolved: resolved)
         case .mapping:
             return Self.readInventory(node, path: "inventory", sink: sink).map(InventorySource.inline)

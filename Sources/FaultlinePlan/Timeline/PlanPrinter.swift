@@ -89,7 +89,7 @@ public struct PlanPrinter {
         case .atRunTime(let candidates, let how)?:
             return "at run time: \(how) (among \(candidates.map(\.name).joined(separator: " ")))"
         case nil:
-            return (try? resolver.resolve(target)).map { "\($0)" } ?? "(cannot resolve: \(resolveError(target)))"
+            return "(cannot resolve: \(resolveError(target)))"
         }
     }
 
@@ -102,17 +102,25 @@ public struct PlanPrinter {
         if case .partition(let p) = step.fault {
             let names = inventory.hosts.map(\.name)
             var dynamic = false
-            let grudge = try? Grudge.compute(p.topology, universe: names, seed: seed) { name in
-                let r = try resolver.resolve(name)
-                if case .atRunTime = r { dynamic = true }
-                return r.candidates.map(\.name)
+            let grudge: Grudge?
+            let grudgeError: Error?
+            do {
+                grudge = try Grudge.compute(p.topology, universe: names, seed: seed) { name in
+                    let r = try resolver.resolve(name)
+                    if case .atRunTime = r { dynamic = true }
+                    return r.candidates.map(\.name)
+                }
+                grudgeError = nil
+            } catch {
+                grudge = nil
+                grudgeError = error
             }
             if dynamic {
                 let candidates = Set(p.topology.targetNames.flatMap { (try? resolver.resolve($0).candidates.map(\.name)) ?? [] })
                 return (["who cannot reach whom is decided at run time (\(p.topology.targetNames.joined(separator: ", ")) resolve then)"],
                         names.filter(candidates.contains).map { ($0, false) })
             }
-            guard let grudge else { return (["cannot compute: \(String(describing: grudgeError(p)))"], []) }
+            guard let grudge else { return (["cannot compute: \(String(describing: grudgeError))"], []) }
             let lines = grudge.describe(order: names)
             let hosts = Set(grudge.cannotHear.keys).union(grudge.cannotHear.values.flatMap { $0 })
             return (lines.isEmpty ? ["(no host is cut off)"] : lines, names.filter(hosts.contains).map { ($0, true) })
@@ -122,13 +130,6 @@ public struct PlanPrinter {
         case .hosts(let hosts): return (["on \(hosts.map(\.name).joined(separator: " "))"], hosts.map { ($0.name, true) })
         case .atRunTime(let c, let how): return (["on \(how), chosen at run time"], c.map { ($0.name, false) })
         }
-    }
-
-    func grudgeError(_ p: Partition) -> Error? {
-        do {
-            _ = try Grudge.compute(p.topology, universe: inventory.hosts.map(\.name), seed: seed) { try resolver.resolve($0).candidates.map(\.name) }
-            return nil
-        } catch { return error }
     }
 
     func describe(_ step: Step) -> String {

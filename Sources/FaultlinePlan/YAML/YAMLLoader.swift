@@ -30,8 +30,7 @@ enum YAMLLoader {
             return nil
         }
         var budget = maximumNodes
-        guard let node = convert(root, depth: 0, budget: &budget, sink: sink) else { return nil }
-        return node
+        return convert(root, depth: 0, budget: &budget, sink: sink)
     }
 
     private static func isEmptyDocument(_ node: Yams.Node) -> Bool {

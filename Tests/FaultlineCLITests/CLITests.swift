@@ -102,3 +102,38 @@ struct CLITests {
         }
     }
 }
+
+/// `faultline check` on Porcupine's histories (../shared/data, beside the repository as in CI):
+/// one verdict line per file and the documented exit codes.
+struct CheckCommandTests {
+    static let data = CLITests.root.deletingLastPathComponent().appendingPathComponent("shared/data/porcupine/test_data")
+
+    func run(_ arguments: [String]) throws -> CLITests.Run { try CLITests().faultline(["check"] + arguments) }
+
+    @Test func linearizableHistoryExitsZero() throws {
+        let r = try run([Self.data.appendingPathComponent("jepsen/etcd_002.log").path, "--model", "cas"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("ok"))
+    }
+
+    @Test func violationExitsOneAndOutranksOk() throws {
+        let r = try run([Self.data.appendingPathComponent("jepsen/etcd_002.log").path,
+                         Self.data.appendingPathComponent("jepsen/etcd_000.log").path, "--model", "cas"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("violation"))
+    }
+
+    @Test func unreadableFileExitsThree() throws {
+        let r = try run(["no-such-history.jsonl", "--model", "kv"])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("no-such-history.jsonl: cannot read: no such file"))
+    }
+
+    @Test func timeoutTakesPlanDurations() throws {
+        let bad = try run([Self.data.appendingPathComponent("kv/c01-ok.txt").path, "--model", "kv", "--timeout", "10"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--timeout: expected a duration such as 10s, 500ms or 1m30s, found '10'"))
+        let good = try run([Self.data.appendingPathComponent("kv/c01-ok.txt").path, "--model", "kv", "--timeout", "1m30s"])
+        #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
+    }
+}

@@ -8,6 +8,11 @@
 //   FaultlineNetShims  — network faults in the kernel (libnftables, libnl-route-3, NFQUEUE).
 //   FaultlineProcShims — process and clock faults (pidfd, freezer, ptrace), libcap.
 //   FaultlineWorkloads — consistency workloads (etcd, Redis, HTTP kv) recorded as histories.
+//   FaultlineAgentAPI  — the agent's wire types, its HTTP client and the certificate authority
+//                        (shared by agent and controller; NIO, NIOSSL, swift-certificates).
+//   FaultlineAgent     — the agent: ledger, leases, policy, API server, shim-backed injector.
+//   FaultlineController— the experiment engine: probes, guards, journal, JUnit, HTML report.
+//   FaultlineLab       — the local lab: namespace hosts on a bridge, agents, etcd.
 //   faultline          — the controller's command line.
 //   faultline-agent    — the per-host agent.
 // C libraries come from Debian's -dev packages (the Makefile installs them).
@@ -29,10 +34,18 @@ let package = Package(
         .library(name: "FaultlineNetShims", targets: ["FaultlineNetShims"]),
         .library(name: "FaultlineProcShims", targets: ["FaultlineProcShims"]),
         .library(name: "FaultlineWorkloads", targets: ["FaultlineWorkloads"]),
+        .library(name: "FaultlineAgentAPI", targets: ["FaultlineAgentAPI"]),
+        .library(name: "FaultlineAgent", targets: ["FaultlineAgent"]),
+        .library(name: "FaultlineController", targets: ["FaultlineController"]),
+        .library(name: "FaultlineLab", targets: ["FaultlineLab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
     ],
     targets: [
         .target(
@@ -69,10 +82,49 @@ let package = Package(
             dependencies: ["CFaultlineProc", "CCap"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "FaultlineAgentAPI",
+            dependencies: [
+                "FaultlineCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FaultlineAgent",
+            dependencies: [
+                "FaultlineCore", "FaultlineAgentAPI", "FaultlineNetShims", "FaultlineProcShims",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FaultlineController",
+            dependencies: [
+                "FaultlineCore", "FaultlinePlan", "FaultlineChecker", "FaultlineWorkloads", "FaultlineAgentAPI",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FaultlineLab",
+            dependencies: ["FaultlineCore", "FaultlinePlan", "FaultlineAgentAPI"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "faultline",
             dependencies: [
-                "FaultlineCore", "FaultlinePlan", "FaultlineChecker",
+                "FaultlineCore", "FaultlinePlan", "FaultlineChecker", "FaultlineAgentAPI",
+                "FaultlineController", "FaultlineLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -80,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "faultline-agent",
             dependencies: [
-                "FaultlineCore",
+                "FaultlineCore", "FaultlineAgent", "FaultlineAgentAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -125,6 +177,21 @@ let package = Package(
                           path: "Benchmarks/procshims", swiftSettings: swiftSettings),
         .executableTarget(name: "workloads-bench", dependencies: ["FaultlineWorkloads", "FaultlineChecker"],
                           path: "Benchmarks/workloads", exclude: ["run-etcd.sh"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FaultlineAgentTests",
+            dependencies: ["FaultlineAgent", "FaultlineAgentAPI", "FaultlineCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FaultlineControllerTests",
+            dependencies: ["FaultlineController", "FaultlineAgentAPI", "FaultlinePlan", "FaultlineCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FaultlineLabTests",
+            dependencies: ["FaultlineLab", "FaultlinePlan"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "FaultlineCLITests",
             dependencies: ["FaultlinePlan"],

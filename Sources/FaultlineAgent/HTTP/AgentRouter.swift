@@ -1,3 +1,4 @@
+import FaultlineAgentAPI
 import FaultlineCore
 import Foundation
 
@@ -36,24 +37,20 @@ public struct AgentRouter: Sendable {
             let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
             return Response(status: status, contentType: "application/json", body: Array(data) + [0x0A])
         }
-        static func error(_ status: Int, _ reason: String) -> Response { json(status, ["error": reason]) }
+        static func error(_ status: Int, _ reason: String) -> Response { json(status, AgentErrorBody(error: reason)) }
     }
 
     public static let maximumBodyBytes = 64 * 1024
 
     let service: AgentService
-    let capabilities: @Sendable () -> [String: String?]
+    let capabilities: @Sendable () -> CapabilityReport
+    let hostName: String?
 
-    public init(service: AgentService, capabilities: @escaping @Sendable () -> [String: String?]) {
+    public init(service: AgentService, hostName: String? = nil, capabilities: @escaping @Sendable () -> CapabilityReport) {
         self.service = service
+        self.hostName = hostName
         self.capabilities = capabilities
     }
-
-    struct ApplyBody: Decodable { var fault: Fault; var lease: TimeSpan? }
-    struct LeasesBody: Decodable { var ids: [String] }
-
-    struct Capability: Encodable { var kind: String; var available: Bool; var reason: String? }
-    struct Renewal: Encodable { var renewed: [String]; var unknown: [String] }
 
     public func handle(_ request: Request) -> Response {
         let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
@@ -62,27 +59,22 @@ public struct AgentRouter: Sendable {
         let known = [["v1", "health"], ["v1", "capabilities"], ["v1", "faults"], ["v1", "leases"], ["metrics"]].contains(parts) || faultID != nil
         switch request.method {
         case "GET" where parts == ["v1", "health"]:
-            return .json(200, ["status": "ok", "faults": "\(service.applied().count)"])
+            return .json(200, AgentHealth(status: "ok", faults: service.applied().count, host: hostName))
         case "GET" where parts == ["v1", "capabilities"]:
-            let caps = capabilities()
-            let kinds = FaultKind.allCases.map { kind in
-                let reason = caps[kind.rawValue] ?? nil
-                return Capability(kind: kind.rawValue, available: reason == nil, reason: reason)
-            }
-            return .json(200, ["faults": kinds])
+            return .json(200, capabilities())
         case "GET" where parts == ["v1", "faults"]:
-            return .json(200, ["faults": service.applied()])
+            return .json(200, AppliedFaults(faults: service.applied()))
         case "PUT" where faultID != nil:
             let id = faultID!
             if let bad = Self.badID(id) { return .error(400, bad) }
-            let body: ApplyBody
-            switch Self.decode(ApplyBody.self, request.body) {
+            let body: ApplyRequest
+            switch Self.decode(ApplyRequest.self, request.body) {
             case .success(let b): body = b
             case .failure(let failure): return .error(400, failure.reason)
             }
             do {
-                let created = try service.apply(id: id, fault: body.fault, leaseSeconds: (body.lease ?? .seconds(10)).seconds, caller: request.caller)
-                return .json(created ? 201 : 200, ["id": id, "status": created ? "applied" : "already applied; lease renewed"])
+                let created = try service.apply(id: id, fault: body.fault, leaseSeconds: (body.lease ?? AgentWire.defaultLease).seconds, caller: request.caller)
+                return .json(created ? 201 : 200, ApplyResult(id: id, status: created ? "applied" : "already applied; lease renewed"))
             } catch let error as AgentError {
                 return .error(error.status, error.reason)
             } catch {
@@ -91,15 +83,15 @@ public struct AgentRouter: Sendable {
         case "DELETE" where faultID != nil:
             let id = faultID!
             if let bad = Self.badID(id) { return .error(400, bad) }
-            return service.revert(id: id) ? .json(200, ["id": id, "status": "reverted"]) : .error(404, "no fault '\(id)' is applied on this host")
+            return service.revert(id: id) ? .json(200, ApplyResult(id: id, status: "reverted")) : .error(404, "no fault '\(id)' is applied on this host")
         case "DELETE" where parts == ["v1", "faults"]:
-            return .json(200, ["reverted": service.revertAll()])
+            return .json(200, HaltResult(reverted: service.revertAll()))
         case "POST" where parts == ["v1", "leases"]:
-            switch Self.decode(LeasesBody.self, request.body) {
+            switch Self.decode(LeaseRenewal.self, request.body) {
             case .success(let b):
                 if let bad = b.ids.lazy.compactMap(Self.badID).first { return .error(400, bad) }
                 let unknown = service.renew(b.ids)
-                return .json(200, Renewal(renewed: b.ids.filter { !unknown.contains($0) }, unknown: unknown))
+                return .json(200, RenewalResult(renewed: b.ids.filter { !unknown.contains($0) }, unknown: unknown))
             case .failure(let failure): return .error(400, failure.reason)
             }
         case "GET" where parts == ["metrics"]:

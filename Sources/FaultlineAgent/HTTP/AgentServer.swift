@@ -1,3 +1,4 @@
+import FaultlineAgentAPI
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -14,21 +15,6 @@ import X509
 public final class AgentServer: @unchecked Sendable {
     public let channel: Channel
     let group: EventLoopGroup
-
-    public struct TLSFiles: Sendable {
-        public var ca: String, certificate: String, key: String
-        public init(ca: String, certificate: String, key: String) { self.ca = ca; self.certificate = certificate; self.key = key }
-    }
-
-    public static func serverTLSContext(_ files: TLSFiles) throws -> NIOSSLContext {
-        let chain = try NIOSSLCertificate.fromPEMFile(files.certificate).map { NIOSSLCertificateSource.certificate($0) }
-        let key = try NIOSSLPrivateKey(file: files.key, format: .pem)
-        var config = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-        config.minimumTLSVersion = .tlsv12
-        config.certificateVerification = .noHostnameVerification
-        config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(files.ca))
-        return try NIOSSLContext(configuration: config)
-    }
 
     /// Binds and starts serving. `tls == nil` is the insecure mode (labs only), in which
     /// `bearerToken`, when set, must be presented as `Authorization: Bearer <token>`.

@@ -1,3 +1,4 @@
+import FaultlineAgentAPI
 import FaultlineCore
 import Foundation
 
@@ -7,13 +8,6 @@ import Foundation
 /// validate → policy → availability → composition → ledger `applying` (synced) →
 /// lease granted → kernel. Every revert: kernel → ledger `reverted` → lease released.
 public final class AgentService: @unchecked Sendable {
-    public struct AppliedFault: Sendable, Codable, Hashable {
-        public var id: String
-        public var fault: Fault
-        public var leaseSeconds: Double
-        public var leaseRemainingSeconds: Double
-    }
-
     let injector: FaultInjector
     let policy: AgentPolicy
     let ledger: LedgerFile

@@ -1,0 +1,95 @@
+import FaultlineCore
+import Foundation
+
+/// The agent's JSON bodies, shared by the agent (which decodes requests and encodes
+/// answers) and the controller (the other way round), so the two cannot drift apart.
+///
+///     GET    /v1/health           → AgentHealth
+///     GET    /v1/capabilities     → CapabilityReport
+///     GET    /v1/faults           → AppliedFaults
+///     PUT    /v1/faults/{id}      ApplyRequest → ApplyResult (201 applied, 200 already applied)
+///     DELETE /v1/faults/{id}      → ApplyResult (404 when not applied)
+///     DELETE /v1/faults           → HaltResult
+///     POST   /v1/leases           LeaseRenewal → RenewalResult
+///     GET    /metrics             Prometheus text
+///
+/// Every error is `{"error": "<reason>"}` with a 4xx (the caller's mistake) or 5xx status.
+public enum AgentWire {
+    public static let apiPrefix = "/v1"
+    /// The default lease when a request names none.
+    public static let defaultLease = TimeSpan.seconds(10)
+}
+
+public struct AgentHealth: Codable, Sendable, Hashable {
+    public var status: String
+    public var faults: Int
+    public var host: String?
+    public init(status: String, faults: Int, host: String?) { self.status = status; self.faults = faults; self.host = host }
+}
+
+public struct CapabilityEntry: Codable, Sendable, Hashable {
+    public var kind: FaultKind
+    public var available: Bool
+    /// Why this host cannot inject `kind` (a missing capability or kernel feature).
+    public var reason: String?
+    public init(kind: FaultKind, available: Bool, reason: String?) { self.kind = kind; self.available = available; self.reason = reason }
+}
+
+public struct CapabilityReport: Codable, Sendable, Hashable {
+    public var faults: [CapabilityEntry]
+    /// Process capabilities the agent holds (CAP_NET_ADMIN, …).
+    public var holds: [String]
+    public init(faults: [CapabilityEntry], holds: [String]) { self.faults = faults; self.holds = holds }
+    public func reason(kind: FaultKind) -> String? {
+        guard let entry = faults.first(where: { $0.kind == kind }) else { return "the agent does not know fault kind \(kind.rawValue)" }
+        return entry.available ? nil : (entry.reason ?? "unavailable")
+    }
+}
+
+public struct ApplyRequest: Codable, Sendable, Hashable {
+    public var fault: Fault
+    public var lease: TimeSpan?
+    public init(fault: Fault, lease: TimeSpan?) { self.fault = fault; self.lease = lease }
+}
+
+public struct ApplyResult: Codable, Sendable, Hashable {
+    public var id: String
+    public var status: String
+    public init(id: String, status: String) { self.id = id; self.status = status }
+}
+
+public struct AppliedFault: Codable, Sendable, Hashable {
+    public var id: String
+    public var fault: Fault
+    public var leaseSeconds: Double
+    public var leaseRemainingSeconds: Double
+    public init(id: String, fault: Fault, leaseSeconds: Double, leaseRemainingSeconds: Double) {
+        self.id = id; self.fault = fault; self.leaseSeconds = leaseSeconds; self.leaseRemainingSeconds = leaseRemainingSeconds
+    }
+}
+
+public struct AppliedFaults: Codable, Sendable, Hashable {
+    public var faults: [AppliedFault]
+    public init(faults: [AppliedFault]) { self.faults = faults }
+}
+
+public struct HaltResult: Codable, Sendable, Hashable {
+    public var reverted: [String]
+    public init(reverted: [String]) { self.reverted = reverted }
+}
+
+public struct LeaseRenewal: Codable, Sendable, Hashable {
+    public var ids: [String]
+    public init(ids: [String]) { self.ids = ids }
+}
+
+public struct RenewalResult: Codable, Sendable, Hashable {
+    public var renewed: [String]
+    public var unknown: [String]
+    public init(renewed: [String], unknown: [String]) { self.renewed = renewed; self.unknown = unknown }
+}
+
+public struct AgentErrorBody: Codable, Sendable, Hashable {
+    public var error: String
+    public init(error: String) { self.error = error }
+}

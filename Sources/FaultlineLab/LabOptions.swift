@@ -1,0 +1,68 @@
+import FaultlinePlan
+import Foundation
+
+/// Which service `lab up` runs on the hosts.
+public enum LabService: String, Sendable, CaseIterable, Codable {
+    case etcd, redis
+    /// Hosts and agents only.
+    case noService = "none"
+}
+
+/// What `faultline lab up` builds, checked before anything is touched.
+public struct LabOptions: Sendable {
+    public var addressing: LabAddressing
+    /// The lab's folder: state, certificates, configs, data, logs, inventory.
+    public var directory: String
+    public var hosts: Int
+    public var service: LabService
+    /// Start a `faultline-agent` per host (plans need them to inject faults).
+    public var agents: Bool
+    /// The agent binary; nil = locate it beside `faultline`.
+    public var agentBinary: String?
+    /// The `faultline` binary agents call to restart a killed service; nil = none.
+    public var faultlineBinary: String?
+    /// How long each agent and the service get to become ready.
+    public var readyTimeout: TimeInterval
+
+    public init(addressing: LabAddressing = .standard, directory: String, hosts: Int = 3, service: LabService = .etcd,
+                agents: Bool = true, agentBinary: String? = nil, faultlineBinary: String? = nil, readyTimeout: TimeInterval = 30) {
+        self.addressing = addressing; self.directory = directory; self.hosts = hosts; self.service = service
+        self.agents = agents; self.agentBinary = agentBinary; self.faultlineBinary = faultlineBinary; self.readyTimeout = readyTimeout
+    }
+
+    /// The folder a lab uses when none is given: `FAULTLINE_LAB_DIR` or /run/faultline/lab
+    /// for the default lab, /run/faultline/NAME for others.
+    public static func defaultDirectory(for addressing: LabAddressing, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if addressing.name == LabAddressing.standard.name { return LabInventory.directory(environment: environment) }
+        return "/run/faultline/\(addressing.name)"
+    }
+
+    /// Checks what can be checked without changing anything.
+    func validate() throws {
+        guard (1...LabAddressing.maximumHosts).contains(hosts) else {
+            throw LabError.invalid("--hosts \(hosts): expected 1 to \(LabAddressing.maximumHosts)")
+        }
+        switch service {
+        case .etcd where ![3, 5].contains(hosts):
+            throw LabError.invalid("--service etcd needs --hosts 3 or 5 (an odd-sized Raft cluster with a majority that survives one or two failures), not \(hosts)")
+        case .redis where hosts < 3:
+            throw LabError.invalid("--service redis needs --hosts 3 or more (a primary, replicas and a sentinel quorum), not \(hosts)")
+        default: break
+        }
+        guard directory.hasPrefix("/"), directory.count > 1 else {
+            throw LabError.invalid("lab folder '\(directory)': expected an absolute path")
+        }
+        guard Spawn.locate([LabNetwork.ip]) != nil else { throw LabError.unsupported("\(LabNetwork.ip) is missing (Debian package iproute2)") }
+        if service == .etcd, Spawn.locate([LabEtcd.binary]) == nil {
+            throw LabError.unsupported("\(LabEtcd.binary) is missing (Debian package etcd-server; `make deps` installs it)")
+        }
+        if service == .redis, Spawn.locate([LabRedis.server]) == nil {
+            throw LabError.unsupported("\(LabRedis.server) is missing (Debian package redis-server; `make deps` installs it)")
+        }
+        if agents {
+            guard let binary = agentBinary ?? LabAgents.locateBinary(), Spawn.locate([binary]) != nil else {
+                throw LabError.unsupported("faultline-agent not found beside faultline (build it: swift build --product faultline-agent), or set FAULTLINE_AGENT")
+            }
+        }
+    }
+}

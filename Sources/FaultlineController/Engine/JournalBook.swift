@@ -1,0 +1,77 @@
+import FaultlineCore
+import Foundation
+
+/// The run's journal while it is being written: every event, sample and fault record is
+/// stamped with the run clock here, in one place, and passed to the listener (plain log
+/// lines, or the live view) as it happens.
+public actor JournalBook {
+    public private(set) var journal: Journal
+    let clock: any RunClock
+    let listener: (@Sendable (JournalEvent) -> Void)?
+    public private(set) var phase: RunPhase = .preflight
+    private var faultIndex: [String: Int] = [:]
+
+    public init(journal: Journal, clock: any RunClock, listener: (@Sendable (JournalEvent) -> Void)?) {
+        self.journal = journal; self.clock = clock; self.listener = listener
+    }
+
+    public func enter(_ phase: RunPhase) {
+        self.phase = phase
+        event(.phase, phase.rawValue)
+    }
+
+    public func event(_ kind: JournalEvent.Kind, _ message: String, host: String? = nil, faultID: String? = nil) {
+        let e = JournalEvent(t: clock.now(), wall: clock.wall(), kind: kind, message: message, host: host, faultID: faultID, phase: phase)
+        journal.events.append(e)
+        listener?(e)
+    }
+
+    public func error(_ message: String, host: String? = nil, faultID: String? = nil) {
+        journal.errors.append(message)
+        event(.error, message, host: host, faultID: faultID)
+    }
+
+    /// Registers a probe; answers its index for `sample`.
+    public func addProbe(_ record: ProbeRecord) -> Int {
+        journal.probes.append(record)
+        return journal.probes.count - 1
+    }
+
+    /// Records one call's observation. Before/after samples always produce a `probe`
+    /// event; sampled ones (during, guards) only when their verdict changes, so the event
+    /// list stays readable while every sample is still kept.
+    public func sample(_ probe: Int, _ o: ProbeObservation, phase: RunPhase? = nil, at t: Double? = nil, announce: Bool = true) {
+        let samplePhase = phase ?? self.phase
+        let previous = journal.probes[probe].samples.last { $0.host == o.host }
+        journal.probes[probe].samples.append(ProbeSample(t: t ?? clock.now(), wall: clock.wall(), phase: samplePhase, host: o.host, ok: o.ok,
+                                                         value: o.value, detail: o.detail, durationSeconds: o.durationSeconds))
+        if announce || previous == nil || previous?.ok != o.ok {
+            let name = journal.probes[probe].name
+            event(.probe, "\(name): \(o.ok ? "ok" : "FAILED") — \(o.detail)", host: o.host)
+        }
+    }
+
+    public func addFault(_ record: FaultRecord) {
+        journal.faults.append(record)
+        faultIndex[record.id] = journal.faults.count - 1
+    }
+
+    public func updateFault(_ id: String, _ change: (inout FaultRecord) -> Void) {
+        guard let i = faultIndex[id] else { return }
+        change(&journal.faults[i])
+    }
+
+    public func addConsistency(_ record: ConsistencyRecord) { journal.consistency.append(record) }
+
+    public func setHosts(_ hosts: [HostSummary]) { journal.hosts = hosts }
+
+    public func finish(_ outcome: Outcome, reason: String) {
+        journal.outcome = outcome
+        journal.reason = reason
+        journal.endedAt = clock.wall()
+        enter(.done)
+        event(.note, "outcome \(outcome.rawValue) (exit \(outcome.exitCode)): \(reason)")
+    }
+
+    public func now() -> Double { clock.now() }
+}

@@ -1,0 +1,139 @@
+import FaultlineAgentAPI
+import FaultlineCore
+import FaultlinePlan
+import Foundation
+
+extension RunEngine {
+    /// Applies faults on their hosts concurrently. If any apply fails, the ones of this
+    /// step that did apply are reverted and the step fails (the run cannot go on as planned).
+    func applyAll(_ faults: [HostFault], step: Step) async throws {
+        let lease = plan.settings.lease
+        let errors = await withTaskGroup(of: String?.self) { group in
+            for f in faults {
+                group.addTask { [self] in
+                    await active.begin(f)
+                    let requested = await book.now()
+                    await book.addFault(FaultRecord(id: f.id, step: step.path, stepName: step.name, host: f.host.name, fault: f.fault, requestedAt: requested))
+                    guard let client = clients[f.host.name] else {
+                        await active.applyFailed(f.id)
+                        let message = "\(step.path): no agent client for host '\(f.host.name)'"
+                        await book.updateFault(f.id) { $0.error = message }
+                        return message
+                    }
+                    do {
+                        _ = try await client.apply(id: f.id, fault: f.fault, lease: lease)
+                    } catch {
+                        await active.applyFailed(f.id)
+                        let message = "\(step.path): \(f.host.name) could not apply \(f.fault.kind.rawValue) (\(f.id)): \(error)"
+                        await book.updateFault(f.id) { $0.error = "\(error)" }
+                        await book.event(.faultFailed, message, host: f.host.name, faultID: f.id)
+                        return message
+                    }
+                    let t = await book.now()
+                    await book.updateFault(f.id) { $0.appliedAt = t }
+                    await book.event(.faultApplied, "\(f.fault.kind.rawValue) applied on \(f.host.name) in \(String(format: "%.1f", (t - requested) * 1000)) ms",
+                                     host: f.host.name, faultID: f.id)
+                    if f.fault.kind.isInstant {
+                        await active.finished(f.id)
+                        await book.updateFault(f.id) { $0.revertReason = "instant" }
+                    } else if let reason = await active.applied(f.id) {
+                        // An abort asked for a revert while this apply was in flight.
+                        await revert([f], reason: reason)
+                    }
+                    return nil
+                }
+            }
+            var out: [String] = []
+            for await e in group { if let e { out.append(e) } }
+            return out
+        }
+        guard errors.isEmpty else {
+            await revert(await active.takeForRevert(faults.map(\.id), reason: "error"), reason: "error")
+            throw MethodFailure(description: errors.sorted().joined(separator: "; "))
+        }
+    }
+
+    /// Reverts faults concurrently (one call each; a failed call is retried once). Faults
+    /// the agent no longer holds count as reverted (by lease or halt).
+    func revert(_ faults: [HostFault], reason: String) async {
+        guard !faults.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            for f in faults {
+                group.addTask { [self] in
+                    guard let client = clients[f.host.name] else { return }
+                    var lastError: Error?
+                    for attempt in 0..<2 {
+                        do {
+                            let held = try await client.revert(id: f.id)
+                            let t = await book.now()
+                            await active.reverted(f.id)
+                            await book.updateFault(f.id) {
+                                $0.revertedAt = t
+                                $0.revertReason = held ? reason : "lease"
+                            }
+                            await book.event(.faultReverted, held ? "\(f.fault.kind.rawValue) reverted on \(f.host.name) (\(reason))"
+                                                                  : "\(f.fault.kind.rawValue) on \(f.host.name) was already gone (reverted by its agent)",
+                                             host: f.host.name, faultID: f.id)
+                            return
+                        } catch {
+                            lastError = error
+                            if attempt == 0 { try? await Task.sleep(for: .milliseconds(100)) }
+                        }
+                    }
+                    await active.revertFailed(f.id)
+                    await book.updateFault(f.id) { $0.error = "revert failed: \(lastError.map { "\($0)" } ?? "?")" }
+                    await book.error("could not revert \(f.id) on \(f.host.name): \(lastError.map { "\($0)" } ?? "?"); its agent reverts it when the lease runs out",
+                                     host: f.host.name, faultID: f.id)
+                }
+            }
+        }
+    }
+
+    /// Reverts every fault of the run now (abort paths and the final pass).
+    func revertEverything(reason: String, note: String?) async {
+        let started = await book.now()
+        let faults = await active.takeForRevert(nil, reason: reason)
+        if let note { await book.event(.note, "\(note): reverting \(faults.count) fault(s) now") }
+        await revert(faults, reason: reason)
+        if note != nil, !faults.isEmpty {
+            let took = await book.now() - started
+            await book.event(.note, "every applied fault reverted \(String(format: "%.0f", took * 1000)) ms after the stop")
+        }
+    }
+
+    /// Renews the leases of applied faults every lease/3, one batched call per agent,
+    /// until cancelled. A fault its agent no longer holds was reverted behind our back (a
+    /// halt, or a lease that ran out): the run is aborted, since it is no longer the
+    /// experiment the plan describes.
+    func renewLeases() async {
+        let interval = LeaseSchedule.interval(leaseSeconds: plan.settings.lease.seconds)
+        while !Task.isCancelled {
+            do { try await clock.sleep(seconds: interval) } catch { return }
+            let batches = LeaseSchedule.batches(await active.applied())
+            await withTaskGroup(of: Void.self) { group in
+                for batch in batches {
+                    group.addTask { [self] in
+                        guard let client = clients[batch.host] else { return }
+                        do {
+                            let result = try await client.renew(ids: batch.ids)
+                            var lost = 0
+                            for id in result.unknown {
+                                // Reverted meanwhile by us (a race with a revert) is fine.
+                                guard await active.applied().contains(where: { $0.id == id }) else { continue }
+                                let t = await book.now()
+                                await active.reverted(id)
+                                lost += 1
+                                await book.updateFault(id) { $0.revertedAt = t; $0.revertReason = "lease" }
+                                await book.event(.faultReverted, "agent on \(batch.host) no longer holds \(id) (halted, or its lease ran out)", host: batch.host, faultID: id)
+                            }
+                            guard lost > 0 else { return }
+                            control.abort("faults were reverted by their agent on \(batch.host) (a halt, or a lost lease)", revertReason: "halt")
+                        } catch {
+                            await book.error("lease renewal on \(batch.host) failed: \(error)", host: batch.host)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import FaultlineCore
+import FaultlinePlan
+import Foundation
+
+extension RunEngine {
+    /// The hosts a probe runs against now (`each`), or nil without `each`. A target that
+    /// cannot be resolved (no etcd leader right now) is a failed observation, not a crash.
+    func observe(_ probe: Probe) async -> [ProbeObservation] {
+        var hosts: [Host]?
+        if let each = probe.each {
+            do { hosts = try await targets.hosts(each) } catch {
+                return [ProbeObservation(host: nil, ok: false, value: nil, detail: "cannot resolve '\(each)': \(error)", durationSeconds: 0)]
+            }
+        }
+        return await HealthProbe.run(probe, hosts: hosts, defaultTimeout: plan.settings.probeTimeout)
+    }
+
+    /// Checks the hypothesis probes of a timing (before or after; `continuous` ones too),
+    /// all at once. Answers the names of those that failed.
+    func hypothesis(_ timing: ProbeTiming) async -> [String] {
+        let chosen = plan.steadyState.enumerated().filter { $0.element.when.contains(timing) || $0.element.when.contains(.continuous) }
+        let results = await withTaskGroup(of: (Int, [ProbeObservation]).self) { group in
+            for (i, p) in chosen { group.addTask { (i, await self.observe(p.probe)) } }
+            var out: [(Int, [ProbeObservation])] = []
+            for await r in group { out.append(r) }
+            return out.sorted { $0.0 < $1.0 }
+        }
+        var failed: [String] = []
+        for (i, observations) in results {
+            for o in observations { await book.sample(hypothesisIndex[i], o) }
+            if observations.contains(where: { !$0.ok }) { failed.append(plan.steadyState[i].name) }
+        }
+        return failed
+    }
+
+    /// Samples a `during`/`continuous` probe every `every` while the method runs. Recorded
+    /// and reported; never aborts (that is what guards are for).
+    func sampleDuring(_ p: HypothesisProbe, index: Int) async {
+        var next = clock.now()
+        while !Task.isCancelled {
+            let observations = await observe(p.probe)
+            if Task.isCancelled { return }
+            for o in observations { await book.sample(index, o, announce: false) }
+            next = max(next + p.every.seconds, clock.now())
+            do { try await clock.sleep(until: next) } catch { return }
+        }
+    }
+
+    /// Checks a guard every `every` while the method runs; when it has failed for
+    /// `grace`, stops the run (every fault reverted at once) and returns.
+    func watchGuard(_ g: Guard, index: Int) async {
+        var state = GuardState(graceSeconds: g.grace.seconds)
+        var next = clock.now()
+        while !Task.isCancelled {
+            let observations = await observe(g.probe)
+            if Task.isCancelled { return }
+            let t = clock.now()
+            for o in observations { await book.sample(index, o, at: t, announce: false) }
+            let failing = observations.filter { !$0.ok }
+            if state.record(ok: failing.isEmpty, at: t) {
+                let detail = failing.map { ($0.host.map { "\($0): " } ?? "") + $0.detail }.joined(separator: "; ")
+                let grace = g.grace > .zero ? " for \(g.grace)" : ""
+                await book.event(.guardTripped, "guard '\(g.name)' failed\(grace): \(detail)")
+                control.abort("guard '\(g.name)' tripped: \(detail)", revertReason: "guard")
+                return
+            }
+            next = max(next + g.every.seconds, clock.now())
+            do { try await clock.sleep(until: next) } catch { return }
+        }
+    }
+
+    /// Starts the consistency workloads recorded over `span`.
+    func startWorkloads(span: WorkloadSpan) async throws -> [(Int, ConsistencyProbeRunner)] {
+        var out: [(Int, ConsistencyProbeRunner)] = []
+        for (i, p) in plan.steadyState.enumerated() {
+            guard case .consistency(let c) = p.probe, c.during == span else { continue }
+            let hosts = try await targets.hosts(c.target)
+            var rng = SeededGenerator(seed: configuration.seed, purpose: "workload:" + p.name)
+            let runner = try ConsistencyProbeRunner(name: p.name, probe: c, hosts: hosts,
+                                                    keyPrefix: "fl-\(configuration.runShort)-\(i)-k", seed: rng.next())
+            runner.start()
+            await book.event(.note, "consistency '\(p.name)': \(c.clients) \(c.workload.rawValue) client(s) started on \(hosts.map(\.name).joined(separator: ", "))")
+            out.append((hypothesisIndex[i], runner))
+        }
+        return out
+    }
+
+    /// Stops a workload, checks its history, records the verdicts. Answers the violations.
+    func finishWorkload(_ index: Int, _ runner: ConsistencyProbeRunner) async -> [String] {
+        let file = configuration.historyDirectory.map { dir in
+            "\(dir)/\(configuration.historyPrefix).\(FaultID.sanitize(runner.name)).history.jsonl"
+        }
+        let started = clock.now()
+        let record = await runner.finish(historyFile: file)
+        await book.addConsistency(record)
+        let violations = record.verdicts.filter { $0.result == "violation" }
+        let summary = record.verdicts.map { "\($0.check) \($0.result)" }.joined(separator: ", ")
+        let o = ProbeObservation(host: nil, ok: violations.isEmpty, value: Double(record.operations),
+                                 detail: "\(record.operations) operations (\(record.ok) ok, \(record.failed) failed, \(record.indeterminate) indeterminate); \(summary)"
+                                    + (violations.first?.explanation.map { ": " + $0 } ?? ""),
+                                 durationSeconds: clock.now() - started)
+        await book.sample(index, o, phase: .after)
+        return violations.map { "\(runner.name): \($0.check)" }
+    }
+}

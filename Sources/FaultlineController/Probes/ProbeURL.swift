@@ -1,0 +1,44 @@
+/// A plain `http://host[:port]/path?query` URL split for `HTTPConnection`.
+///
+/// Parsed by hand because probes only ever speak plain HTTP to a host and port, and a
+/// precise refusal ("https is not supported by probes") beats Foundation's silence.
+struct ProbeURL: Sendable, Hashable {
+    var host: String
+    var port: UInt16
+    /// Path and query, as sent on the request line.
+    var target: String
+
+    struct Invalid: Error, CustomStringConvertible { var description: String }
+
+    static func parse(_ text: String) throws(Invalid) -> ProbeURL {
+        guard text.hasPrefix("http://") else {
+            if text.hasPrefix("https://") { throw Invalid(description: "'\(text)': https is not supported by probes yet; use http://") }
+            throw Invalid(description: "'\(text)' is not an http:// URL")
+        }
+        let rest = text.dropFirst("http://".count)
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        var target = String(rest[authorityEnd...])
+        if target.isEmpty { target = "/" } else if target.first == "?" { target = "/" + target }
+        var host: Substring
+        var portText: Substring?
+        if authority.first == "[" {
+            guard let close = authority.firstIndex(of: "]") else { throw Invalid(description: "'\(text)': unclosed '[' in the host") }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if after.first == ":" { portText = after.dropFirst() } else if !after.isEmpty { throw Invalid(description: "'\(text)': unexpected '\(after)' after the host") }
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            portText = authority[authority.index(after: colon)...]
+        } else {
+            host = authority
+        }
+        guard !host.isEmpty else { throw Invalid(description: "'\(text)' has no host") }
+        var port: UInt16 = 80
+        if let portText {
+            guard let p = UInt16(portText), p > 0 else { throw Invalid(description: "'\(text)': port '\(portText)' is not a number 1-65535") }
+            port = p
+        }
+        return ProbeURL(host: String(host), port: port, target: target)
+    }
+}

@@ -2,17 +2,18 @@ import FaultlineCore
 import Foundation
 
 /// The run's journal while it is being written: every event, sample and fault record is
-/// stamped with the run clock here, in one place, and passed to the listener (plain log
-/// lines, or the live view) as it happens.
+/// stamped with the run clock here, in one place, and passed to the observer (the live
+/// view, or plain log lines) as it happens. Being an actor, it calls the observer one
+/// record at a time, in journal order, as `RunObserver` requires.
 public actor JournalBook {
     public private(set) var journal: Journal
     let clock: any RunClock
-    let listener: (@Sendable (JournalEvent) -> Void)?
+    let observer: (any RunObserver)?
     public private(set) var phase: RunPhase = .preflight
     private var faultIndex: [String: Int] = [:]
 
-    public init(journal: Journal, clock: any RunClock, listener: (@Sendable (JournalEvent) -> Void)?) {
-        self.journal = journal; self.clock = clock; self.listener = listener
+    public init(journal: Journal, clock: any RunClock, observer: (any RunObserver)?) {
+        self.journal = journal; self.clock = clock; self.observer = observer
     }
 
     public func enter(_ phase: RunPhase) {
@@ -23,7 +24,7 @@ public actor JournalBook {
     public func event(_ kind: JournalEvent.Kind, _ message: String, host: String? = nil, faultID: String? = nil) {
         let e = JournalEvent(t: clock.now(), wall: clock.wall(), kind: kind, message: message, host: host, faultID: faultID, phase: phase)
         journal.events.append(e)
-        listener?(e)
+        observer?.record(e)
     }
 
     public func error(_ message: String, host: String? = nil, faultID: String? = nil) {
@@ -37,18 +38,13 @@ public actor JournalBook {
         return journal.probes.count - 1
     }
 
-    /// Records one call's observation. Before/after samples always produce a `probe`
-    /// event; sampled ones (during, guards) only when their verdict changes, so the event
-    /// list stays readable while every sample is still kept.
-    public func sample(_ probe: Int, _ o: ProbeObservation, phase: RunPhase? = nil, at t: Double? = nil, announce: Bool = true) {
-        let samplePhase = phase ?? self.phase
-        let previous = journal.probes[probe].samples.last { $0.host == o.host }
-        journal.probes[probe].samples.append(ProbeSample(t: t ?? clock.now(), wall: clock.wall(), phase: samplePhase, host: o.host, ok: o.ok,
-                                                         value: o.value, detail: o.detail, durationSeconds: o.durationSeconds))
-        if announce || previous == nil || previous?.ok != o.ok {
-            let name = journal.probes[probe].name
-            event(.probe, "\(name): \(o.ok ? "ok" : "FAILED") — \(o.detail)", host: o.host)
-        }
+    /// Records one call's observation. Samples are kept in the probe's record (and shown
+    /// by the observer), not repeated as events.
+    public func sample(_ probe: Int, _ o: ProbeObservation, phase: RunPhase? = nil, at t: Double? = nil) {
+        let sample = ProbeSample(t: t ?? clock.now(), wall: clock.wall(), phase: phase ?? self.phase, host: o.host, ok: o.ok,
+                                 value: o.value, detail: o.detail, durationSeconds: o.durationSeconds)
+        journal.probes[probe].samples.append(sample)
+        observer?.record(probe: journal.probes[probe].name, sample)
     }
 
     public func addFault(_ record: FaultRecord) {

@@ -40,7 +40,7 @@ extension RunEngine {
         while !Task.isCancelled {
             let observations = await observe(p.probe)
             if Task.isCancelled { return }
-            for o in observations { await book.sample(index, o, announce: false) }
+            for o in observations { await book.sample(index, o) }
             next = max(next + p.every.seconds, clock.now())
             do { try await clock.sleep(until: next) } catch { return }
         }
@@ -55,7 +55,7 @@ extension RunEngine {
             let observations = await observe(g.probe)
             if Task.isCancelled { return }
             let t = clock.now()
-            for o in observations { await book.sample(index, o, at: t, announce: false) }
+            for o in observations { await book.sample(index, o, at: t) }
             let failing = observations.filter { !$0.ok }
             if state.record(ok: failing.isEmpty, at: t) {
                 let detail = failing.map { ($0.host.map { "\($0): " } ?? "") + $0.detail }.joined(separator: "; ")

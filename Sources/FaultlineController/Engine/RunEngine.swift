@@ -43,10 +43,10 @@ public final class RunEngine: Sendable {
     /// - Parameters:
     ///   - clients: an agent client per inventory host name.
     ///   - dynamic: how `from: …, probe: …` targets are answered (the service itself by default).
-    ///   - listener: called with every journal event as it happens (log lines, live view).
+    ///   - observer: sees every journal event and probe sample as it happens (the live view).
     public init(plan: Plan, inventory: Inventory, clients: [String: any AgentClient], configuration: RunConfiguration,
                 clock: any RunClock = SystemRunClock(), dynamic: (any DynamicTargetResolving)? = nil,
-                listener: (@Sendable (JournalEvent) -> Void)? = nil) {
+                observer: (any RunObserver)? = nil) {
         self.plan = plan
         self.inventory = inventory
         self.clients = clients
@@ -69,7 +69,7 @@ public final class RunEngine: Sendable {
         }
         hypothesisIndex = h
         guardIndex = g
-        book = JournalBook(journal: journal, clock: clock, listener: listener)
+        book = JournalBook(journal: journal, clock: clock, observer: observer)
     }
 
     /// SIGINT/SIGTERM arrived (call from the signal handler's queue).

@@ -1,0 +1,165 @@
+import ArgumentParser
+import FaultlineAgentAPI
+import FaultlineController
+import FaultlineCore
+import FaultlineLab
+import FaultlinePlan
+import Foundation
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run an experiment: hypothesis, faults under guards, revert, hypothesis again, report.",
+        discussion: """
+        Resolves the inventory and targets, asks every agent involved whether it can apply \
+        its faults (nothing is touched if one cannot), checks the steady-state hypothesis, \
+        runs the method while guards and lease renewals run alongside, reverts every fault, \
+        runs rollbacks, checks the hypothesis again and writes the journal (JSON), and the \
+        JUnit file and HTML report when asked.
+
+        Ctrl-C (or SIGTERM) stops the run: every fault is reverted at once, rollbacks and \
+        the final checks still run. A second Ctrl-C reverts and exits without them. If \
+        this process dies, the agents revert its faults when their lease runs out.
+
+        Agents: `https://` agent URLs use mutual TLS with the controller certificate in \
+        --certs (ca.pem, controller.pem, controller-key.pem; for `inventory: lab`, the \
+        lab's own pki folder); `http://` URLs are the insecure lab mode, with the bearer \
+        token from FAULTLINE_AGENT_TOKEN when set.
+
+        Examples:
+          faultline run Experiments/ci-gate.yaml --junit build/faultline.xml
+          faultline run Experiments/etcd-leader-isolation.yaml --seed 7 --report leader.html
+          faultline run Experiments/chaos-monkey.yaml --out runs/ --certs /etc/faultline
+
+        Exit codes:
+          0  the hypothesis held
+          1  the hypothesis deviated (before the method: nothing was injected; or after it)
+          2  aborted: a guard tripped, a halt, or a signal; every fault was reverted
+          3  the plan is invalid
+          4  could not run: an agent unreachable, a capability missing, no lab up
+        """
+    )
+
+    @Argument(help: "The plan file.")
+    var plan: String
+
+    @Option(help: ArgumentHelp("Where to write the journal (JSON).", valueName: "path"))
+    var journal: String?
+
+    @Option(help: ArgumentHelp("Where to write the JUnit XML file.", valueName: "path"))
+    var junit: String?
+
+    @Option(help: ArgumentHelp("Where to write the HTML report.", valueName: "path"))
+    var report: String?
+
+    @Option(help: ArgumentHelp("A folder for journal.json, junit.xml and report.html (each unless given by its own option).", valueName: "folder"))
+    var out: String?
+
+    @Option(help: "Seed for random choices (default: the plan's settings.seed, else a fresh one, recorded in the journal).")
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Folder with ca.pem, controller.pem and controller-key.pem (default /etc/faultline; the lab's pki folder for inventory: lab).", valueName: "folder"))
+    var certs: String?
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let parsed: Plan
+        switch PlanParser.load(path: plan) {
+        case .success(let p): parsed = p
+        case .failure(let error):
+            for d in error.diagnostics { Self.stderr(d.description) }
+            throw FaultlineExit.invalidPlan
+        }
+        let inventory: Inventory
+        var certsFolder = certs ?? "/etc/faultline"
+        switch parsed.inventory {
+        case .inline(let inv): inventory = inv
+        case .file(_, let resolved):
+            switch PlanParser.loadInventory(path: resolved) {
+            case .success(let inv): inventory = inv
+            case .failure(let error):
+                for d in error.diagnostics { Self.stderr(d.description) }
+                throw FaultlineExit.invalidPlan
+            }
+        case .lab:
+            let path = LabInventory.inventoryPath(environment: environment)
+            guard FileManager.default.fileExists(atPath: path) else {
+                Self.stderr("error: the plan says 'inventory: lab' and no lab is up (\(path) does not exist); run `faultline lab up` first")
+                throw FaultlineExit.couldNotRun
+            }
+            switch PlanParser.loadInventory(path: path) {
+            case .success(let inv): inventory = inv
+            case .failure(let error):
+                for d in error.diagnostics { Self.stderr(d.description) }
+                throw FaultlineExit.couldNotRun
+            }
+            if certs == nil { certsFolder = LabPKI.directory(LabInventory.directory(environment: environment)) }
+        }
+        let seedValue = seed ?? parsed.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        var system = SystemRandomNumberGenerator()
+        let runShort = FaultID.runShort(using: &system)
+
+        let outFolder = out
+        if let outFolder { try? FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true) }
+        let journalPath = journal ?? outFolder.map { "\($0)/journal.json" } ?? "faultline-\(runShort).journal.json"
+        let junitPath = junit ?? outFolder.map { "\($0)/junit.xml" }
+        let reportPath = report ?? outFolder.map { "\($0)/report.html" }
+
+        let credentials = AgentDirectory.Credentials(
+            tls: TLSFiles(ca: certsFolder + "/ca.pem", certificate: certsFolder + "/controller.pem", key: certsFolder + "/controller-key.pem"),
+            bearerToken: environment["FAULTLINE_AGENT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+        let clients: [String: any AgentClient]
+        do {
+            clients = try AgentDirectory.clients(for: inventory.hosts, credentials: credentials, timeout: parsed.settings.agentTimeout)
+        } catch {
+            Self.stderr("error: \(error)")
+            throw FaultlineExit.couldNotRun
+        }
+
+        let journalURL = URL(fileURLWithPath: journalPath)
+        let view = LiveView(title: parsed.title, hosts: inventory.hosts.map(\.name), plannedSeconds: Timeline(method: parsed.method).total.seconds)
+        let engine = RunEngine(plan: parsed, inventory: inventory, clients: clients,
+                               configuration: RunConfiguration(seed: seedValue, runShort: runShort,
+                                                               historyDirectory: journalURL.deletingLastPathComponent().path,
+                                                               historyPrefix: journalURL.deletingPathExtension().lastPathComponent),
+                               observer: view)
+        let trap = SignalTrap { name in engine.interrupt(signal: name) }
+        let result = Self.wait { await engine.run() }
+        trap.cancel()
+        view.finish()
+
+        var failedWrites = false
+        func write(_ text: Data, _ path: String, _ what: String) {
+            do { try text.write(to: URL(fileURLWithPath: path), options: .atomic); print("\(what): \(path)") } catch {
+                Self.stderr("error: cannot write the \(what) to \(path): \(error.localizedDescription)")
+                failedWrites = true
+            }
+        }
+        do { write(try result.encoded(), journalPath, "journal") } catch { Self.stderr("error: cannot encode the journal: \(error)") }
+        if let junitPath { write(Data(JUnitWriter.render(result).utf8), junitPath, "JUnit") }
+        if let reportPath { write(Data(HTMLReport.render(result).utf8), reportPath, "report") }
+        let outcome = result.outcome ?? .couldNotRun
+        print("\(outcome.rawValue): \(result.reason ?? "")")
+        _ = failedWrites
+        if outcome != .held { throw ExitCode(outcome.exitCode) }
+    }
+
+    /// Runs async work from this synchronous command (the root command is synchronous),
+    /// blocking this thread; the work runs on Swift's concurrency threads.
+    static func wait<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            box.value = await body()
+            done.signal()
+        }
+        done.wait()
+        return box.value!
+    }
+
+    static func stderr(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+}
+
+/// Hands one value from a task to the thread waiting for it (the semaphore orders the accesses).
+final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}

@@ -30,6 +30,7 @@ struct Faultline: ParsableCommand {
             CommandGroup(name: "Plans", subcommands: [Validate.self, PlanCommand.self]),
             CommandGroup(name: "Experiments", subcommands: [Run.self, Halt.self]),
             CommandGroup(name: "Consistency", subcommands: Faultline.consistencyCommands),
+            CommandGroup(name: "Lab", subcommands: [LabCommand.self, Demo.self]),
         ]
     )
 }

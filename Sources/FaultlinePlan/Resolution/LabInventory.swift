@@ -67,7 +67,7 @@ public struct LabAddressing: Sendable, Hashable {
     }
 }
 
-public struct LabAddressingError: Error, Sendable, CustomStringConvertible {
+public struct LabAddressingError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
 }

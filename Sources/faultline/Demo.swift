@@ -1,0 +1,163 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import FaultlineLab
+import FaultlinePlan
+import Foundation
+
+/// `faultline demo`: the whole product in one command, on this machine, for real.
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Build a lab with a 3-member etcd, isolate its leader, write a report, remove the lab.",
+        discussion: """
+        Runs Experiments/etcd-leader-isolation.yaml against a fresh lab (`faultline lab up`): \
+        health probes, a guard and a consistency workload while the leader is cut off from \
+        the majority. Prints where the HTML report is. The lab is removed at the end, also \
+        after a failure or Ctrl-C. Needs root; the lab uses 10.77.0.0/24 unless told otherwise.
+
+        Examples:
+          faultline demo
+          faultline demo --plan Experiments/etcd-member-kill.yaml --out /tmp/demo
+          faultline demo --keep-lab
+
+        Exit codes: those of `faultline run` (0 the hypothesis held, 1 it deviated, 2 aborted, \
+        3 invalid plan, 4 could not run).
+        """)
+
+    @OptionGroup var lab: LabSelection
+
+    @Option(help: ArgumentHelp("The plan to run.", valueName: "path"))
+    var plan: String = "Experiments/etcd-leader-isolation.yaml"
+
+    @Option(help: ArgumentHelp("Where the journal and the reports go.", valueName: "folder"))
+    var out: String = "faultline-demo"
+
+    @Flag(help: "Leave the lab up afterwards (remove it with `faultline lab down`).")
+    var keepLab = false
+
+    func run() throws {
+        let addressing = try lab.addressing(), directory = try lab.directory()
+        let planPath = plan, outFolder = out
+        guard case .success = PlanParser.load(path: planPath) else {
+            print("\(planPath) is not a valid plan; `faultline validate \(planPath)` says why")
+            throw FaultlineExit.invalidPlan
+        }
+        // Ctrl-C and SIGTERM: a run in progress handles its own (it reverts every fault);
+        // we only remember it and remove the lab afterwards instead of dying half way.
+        let interrupted = DemoInterrupts()
+        defer { interrupted.restore() }
+
+        let tearDown = { [keepLab] in
+            if keepLab { print("lab left up (faultline lab down --name \(addressing.name) to remove it)"); return }
+            do {
+                let report = try Lab.down(addressing: addressing, directory: directory)
+                print("lab down: \(report) in \(String(format: "%.1f", report.seconds)) s")
+            } catch {
+                FileHandle.standardError.write(Data("error: lab down: \(error); run `faultline lab down` by hand\n".utf8))
+            }
+        }
+        let options = LabOptions(addressing: addressing, directory: directory, hosts: 3, service: .etcd, agents: true,
+                                 faultlineBinary: CommandLineTools.faultlineBinary())
+        print("== lab up: 3 hosts with etcd, an agent on each")
+        let summary: Lab.Summary
+        do {
+            summary = try CommandLineTools.blocking { try await Lab.up(options) { print("   \($0)") } }
+        } catch {
+            tearDown()
+            throw error
+        }
+        defer { tearDown() }
+        print("   up in \(String(format: "%.1f", summary.seconds)) s; inventory \(summary.inventoryPath)")
+        if interrupted.happened { throw FaultlineExit.aborted }
+
+        let me = CommandLineTools.faultlineBinary() ?? CommandLine.arguments[0]
+        var environment = ProcessInfo.processInfo.environment
+        environment["FAULTLINE_LAB_DIR"] = directory
+        guard Self.hasRunCommand(me) else {
+            // The experiment engine is not part of this build yet: show the plan against the
+            // real lab instead of running it.
+            print("== `faultline run` is not available in this build: the plan's timeline against this lab")
+            let status = try Self.runChild([me, "plan", planPath], environment: environment)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true)
+        print("== faultline run \(planPath)")
+        var argv = [me, "run", planPath]
+        let help = (try? Self.capture([me, "run", "--help"])) ?? ""
+        if help.contains("--certs") { argv += ["--certs", LabPKI.directory(directory)] }
+        if help.contains("--out ") || help.contains("--out <") { argv += ["--out", outFolder] }
+        else if help.contains("--output") { argv += ["--output", outFolder] }
+        let status = try Self.runChild(argv, environment: environment)
+        let reports = ((try? FileManager.default.contentsOfDirectory(atPath: outFolder)) ?? []).filter { $0.hasSuffix(".html") }.sorted()
+        if let report = reports.last {
+            print("report: \((outFolder as NSString).appendingPathComponent(report))")
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    static func hasRunCommand(_ faultline: String) -> Bool {
+        guard let help = try? capture([faultline, "--help"]) else { return false }
+        return help.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("run ") }
+    }
+
+    /// Runs a child in our process group (so Ctrl-C reaches it too) and waits for it.
+    static func runChild(_ argv: [String], environment: [String: String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        process.environment = environment
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    static func capture(_ argv: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Ignores SIGINT and SIGTERM in this process while the demo runs (children still get
+/// them with default handling) and remembers that one came, so the lab is removed anyway.
+final class DemoInterrupts: @unchecked Sendable {
+    private let sources: [DispatchSourceSignal]
+    private let lock = NSLock()
+    private var seen = false
+
+    init() {
+        var made: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            made.append(source)
+        }
+        sources = made
+        for source in sources {
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.lock.withLock { self.seen = true }
+                FileHandle.standardError.write(Data("interrupted: the lab will be removed\n".utf8))
+            }
+            source.resume()
+        }
+    }
+
+    var happened: Bool { lock.withLock { seen } }
+
+    func restore() {
+        for source in sources { source.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}

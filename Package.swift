@@ -177,9 +177,13 @@ let package = Package(
                           path: "Benchmarks/procshims", swiftSettings: swiftSettings),
         .executableTarget(name: "workloads-bench", dependencies: ["FaultlineWorkloads", "FaultlineChecker"],
                           path: "Benchmarks/workloads", exclude: ["run-etcd.sh"], swiftSettings: swiftSettings),
+        // Helpers every real-process test needs: spawning (without leaking descriptors),
+        // temporary directories, namespaces made for one test.
+        .target(name: "FaultlineTestSupport", path: "Tests/FaultlineTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "FaultlineAgentTests",
-            dependencies: ["FaultlineAgent", "FaultlineAgentAPI", "FaultlineCore"],
+            dependencies: ["FaultlineAgent", "FaultlineAgentAPI", "FaultlineCore", "FaultlineNetShims", "FaultlineTestSupport",
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

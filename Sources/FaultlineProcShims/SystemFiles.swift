@@ -5,7 +5,7 @@ import Glibc
 /// Small file helpers over open/read/write/pread/pwrite that retry EINTR and throw
 /// errors naming the call, the path and the errno. /proc and /sys files are read with
 /// these (not Foundation) so a failure says which syscall failed and why.
-enum SystemFiles {
+public enum SystemFiles {
     /// The whole content of a (usually /proc or /sys) file.
     static func read(_ path: String) throws(ProcShimError) -> [UInt8] {
         let fd = try open(path, O_RDONLY)
@@ -86,7 +86,7 @@ enum SystemFiles {
     }
 
     /// stat(2): (device, inode).
-    static func deviceAndInode(_ path: String) throws(ProcShimError) -> FileIdentity {
+    public static func deviceAndInode(_ path: String) throws(ProcShimError) -> FileIdentity {
         var info = stat()
         guard fstatat(AT_FDCWD, path, &info, 0) == 0 else { throw .lastErrno("fstatat", path) }
         return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))

@@ -36,4 +36,6 @@ public enum RevertReason: String, Sendable, Hashable, Codable {
     case applyFailed = "apply-failed"
     /// After applying, the management channel did not answer.
     case managementChannelLost = "management-channel-lost"
+    /// The agent was stopped (SIGTERM, SIGINT) and reverted what it held.
+    case agentStopped = "agent-stopped"
 }

@@ -84,7 +84,7 @@ public final class AgentService: @unchecked Sendable {
             leases.grant(id, lengthNanos: UInt64(leaseSeconds * 1e9), now: clock())
             let started = clock()
             do {
-                try injector.apply(id: id, fault: fault)
+                try injector.apply(id: id, fault: fault, undo: undo)
             } catch {
                 metrics.failed(fault.kind)
                 revertLocked(id: id, entry: state.entry(id)!, reason: .applyFailed)

@@ -10,8 +10,9 @@ import Foundation
 public protocol FaultInjector: Sendable {
     /// Everything needed to revert `fault` later, computed without touching anything.
     func undoRecord(id: String, fault: Fault) throws -> Data
-    /// Injects the fault; on error nothing of it is left applied.
-    func apply(id: String, fault: Fault) throws
+    /// Injects the fault, acting on exactly what `undo` (from `undoRecord`, now in the
+    /// ledger) names; on error nothing of it is left applied.
+    func apply(id: String, fault: Fault, undo: Data) throws
     /// Removes what `undo` names; idempotent, needs no state from `apply`.
     func revert(undo: Data) throws
     /// nil when this host can inject `kind`, else what is missing.

@@ -45,3 +45,47 @@ public enum ProcessSelector: Hashable, Sendable, Codable, CustomStringConvertibl
         }
     }
 }
+
+extension ProcessSelector {
+    // Wire form: one key naming the way of selecting, as a person would write it in curl:
+    // {"pid": 4242}, {"name": "etcd"}, {"command-line": "etcd .*--name n1"},
+    // {"pidfile": "/run/etcd.pid"}, {"cgroup": "/system.slice/etcd.service"},
+    // {"systemd-unit": "etcd.service"}, {"namespace": true}.
+    private enum WireKey: String, CodingKey, CaseIterable {
+        case pid, pidfile, name, commandLine = "command-line", cgroup, systemdUnit = "systemd-unit", namespace
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: WireKey.self)
+        guard c.allKeys.count == 1, let key = c.allKeys.first else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "expected exactly one of \(WireKey.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        switch key {
+        case .pid: self = .pid(try c.decode(Int32.self, forKey: key))
+        case .pidfile: self = .pidfile(try c.decode(String.self, forKey: key))
+        case .name: self = .name(try c.decode(String.self, forKey: key))
+        case .commandLine: self = .commandLine(try c.decode(String.self, forKey: key))
+        case .cgroup: self = .cgroup(try c.decode(String.self, forKey: key))
+        case .systemdUnit: self = .systemdUnit(try c.decode(String.self, forKey: key))
+        case .namespace:
+            guard try c.decode(Bool.self, forKey: key) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "namespace selects with true; omit it otherwise")
+            }
+            self = .namespace
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: WireKey.self)
+        switch self {
+        case .pid(let pid): try c.encode(pid, forKey: .pid)
+        case .pidfile(let path): try c.encode(path, forKey: .pidfile)
+        case .name(let name): try c.encode(name, forKey: .name)
+        case .commandLine(let regex): try c.encode(regex, forKey: .commandLine)
+        case .cgroup(let path): try c.encode(path, forKey: .cgroup)
+        case .systemdUnit(let unit): try c.encode(unit, forKey: .systemdUnit)
+        case .namespace: try c.encode(true, forKey: .namespace)
+        }
+    }
+}

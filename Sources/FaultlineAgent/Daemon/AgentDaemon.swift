@@ -1,0 +1,142 @@
+import FaultlineAgentAPI
+import FaultlineCore
+import FaultlineProcShims
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// The running agent: configuration → capability log → ledger recovery → lease reaper →
+/// API server, until SIGTERM or SIGINT, when it reverts everything it holds and exits.
+public final class AgentDaemon: @unchecked Sendable {
+    let configuration: AgentConfiguration
+    let log: AgentLog
+
+    public init(configuration: AgentConfiguration, log: AgentLog = AgentLog()) {
+        self.configuration = configuration
+        self.log = log
+    }
+
+    /// How often the reaper looks for expired leases; a lapsed fault is reverted within
+    /// this much of its expiry (the issue's bound is 1 s).
+    static let reapInterval: TimeInterval = 0.1
+
+    public func run(checkOnly: Bool) async throws {
+        let holds = Self.heldCapabilities()
+        log.line("capabilities held: \(holds.isEmpty ? "none" : holds.joined(separator: " "))")
+        if configuration.tls == nil {
+            log.line("WARNING: insecure mode: the API is plaintext HTTP\(configuration.bearerToken == nil ? " with NO authentication" : " with a bearer token"); anyone who can reach \(configuration.listenHost):\(configuration.listenPort) can inject faults. Use only in throwaway labs.")
+        }
+        let injector = try ShimInjector(.init(
+            networkNamespace: configuration.networkNamespace, controllers: configuration.controllers,
+            agentPort: UInt16(configuration.listenPort), device: configuration.device,
+            restart: configuration.restart, allowHostClock: configuration.policy.allowHostClock))
+        let report = Self.capabilityReport(injector: injector, policy: configuration.policy, holds: holds)
+        for entry in report.faults {
+            log.line("fault \(entry.kind.rawValue): \(entry.available ? "available" : "unavailable: \(entry.reason ?? "")")")
+        }
+        if checkOnly { return }
+
+        let ledgerDirectory = (configuration.ledger as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: ledgerDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let log = self.log
+        let service = try AgentService(injector: injector, policy: configuration.policy, ledgerPath: configuration.ledger,
+                                       audit: { log.line($0) })
+        let reaper = LeaseReaper(service: service, interval: Self.reapInterval)
+        reaper.start()
+
+        let router = AgentRouter(service: service, hostName: configuration.hostName, capabilities: { report })
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await AgentServer.start(
+            host: configuration.listenHost, port: configuration.listenPort, router: router,
+            tls: try configuration.tls?.serverContext(), bearerToken: configuration.bearerToken,
+            group: group, audit: { log.line($0) })
+        log.line("listening on \(configuration.listenHost):\(server.port) as \(configuration.hostName) (\(configuration.tls == nil ? "insecure" : "mutual TLS")); ledger \(configuration.ledger)")
+
+        let signal = await Self.waitForTermination()
+        log.line("received \(signal): reverting every fault and stopping")
+        reaper.stop()
+        service.revertAll(reason: .agentStopped)
+        try? await server.close()
+        try? await group.shutdownGracefully()
+    }
+
+    static func heldCapabilities() -> [String] {
+        guard let report = try? FaultlineProcShims.CapabilityReport.current() else { return [] }
+        return Capability.allCases.filter { report.holds($0) }.map(\.rawValue)
+    }
+
+    /// What `GET /v1/capabilities` answers: each kind, and for each the policy or the host
+    /// says no to, why. Probed once at start (the probes are real kernel calls in a scratch namespace).
+    static func capabilityReport(injector: FaultInjector, policy: AgentPolicy, holds: [String]) -> FaultlineAgentAPI.CapabilityReport {
+        let entries = FaultKind.allCases.map { kind -> CapabilityEntry in
+            if !policy.allowedKinds.contains(kind) {
+                return CapabilityEntry(kind: kind, available: false, reason: "policy: \(kind.rawValue) is not among this agent's allowed kinds")
+            }
+            let missing = injector.unavailability(of: kind)
+            return CapabilityEntry(kind: kind, available: missing == nil, reason: missing)
+        }
+        return FaultlineAgentAPI.CapabilityReport(faults: entries, holds: holds)
+    }
+
+    /// Suspends until SIGTERM or SIGINT; answers the signal's name.
+    static func waitForTermination() async -> String {
+        await withCheckedContinuation { continuation in
+            let queue = DispatchQueue(label: "faultline-agent.signals")
+            let once = NSLock()
+            var resumed = false
+            var sources: [DispatchSourceSignal] = []
+            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler {
+                    once.withLock {
+                        guard !resumed else { return }
+                        resumed = true
+                        sources.forEach { $0.cancel() }
+                        continuation.resume(returning: name)
+                    }
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+}
+
+/// Runs `reapExpiredLeases` on its own thread, so a slow API call never delays a revert.
+final class LeaseReaper: @unchecked Sendable {
+    let service: AgentService
+    let interval: TimeInterval
+    private let stopped = NSLock()
+    private var stopping = false
+    private var thread: Thread?
+
+    init(service: AgentService, interval: TimeInterval) { self.service = service; self.interval = interval }
+
+    func start() {
+        let thread = Thread { [self] in
+            while !stopped.withLock({ stopping }) {
+                service.reapExpiredLeases()
+                Thread.sleep(forTimeInterval: interval)
+            }
+        }
+        thread.name = "faultline-lease-reaper"
+        thread.start()
+        self.thread = thread
+    }
+
+    func stop() { stopped.withLock { stopping = true } }
+}
+
+/// The agent's log: one line per event on stderr with a UTC timestamp (journald and
+/// kubectl logs add their own metadata; the audit trail is these lines).
+public struct AgentLog: Sendable {
+    let sink: @Sendable (String) -> Void
+    public init(sink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+        self.sink = sink
+    }
+    public func line(_ text: String) {
+        sink("\(Date().formatted(.iso8601)) \(text)")
+    }
+}

@@ -1,0 +1,96 @@
+import FaultlineAgentAPI
+import FaultlineTestSupport
+import Foundation
+import NIOSSL
+
+/// A real `faultline-agent` process serving a network namespace made for one test, with
+/// certificates from a CA made for that test. The test process is the controller: it sits
+/// in the root namespace at `host.controllerAddress` and calls the agent through a veth.
+///
+/// `destroy()` (in `defer`) kills the agent by pid and deletes the namespace, its links and
+/// the temporary directory, whatever state the test left them in.
+final class AgentUnderTest: @unchecked Sendable {
+    let host: TestHostNamespace
+    let directory: TemporaryDirectory
+    let configPath: String
+    let ledgerPath: String
+    let pki: TestPKI
+    private(set) var process: SpawnedProcess
+    let port = 7433
+
+    var endpoint: AgentEndpoint { AgentEndpoint(name: host.name, address: host.hostAddress, port: port) }
+
+    /// Where `swift build` put the agent: this file is Tests/FaultlineAgentTests/Support/….
+    static let agentBinary: String = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/faultline-agent").path
+    }()
+
+    init(tag: String, policy: String = "", extraConfig: String = "") throws {
+        host = try TestHostNamespace.make(tag: tag)
+        do {
+            directory = try TemporaryDirectory(tag)
+            pki = try TestPKI(directory: directory.path, agentAddress: host.hostAddress)
+            ledgerPath = directory.path + "/ledger.jsonl"
+            configPath = directory.path + "/agent.yaml"
+            let config = """
+            listen: \(host.hostAddress):\(port)
+            host-name: \(host.name)
+            tls: { ca: \(pki.caPath), certificate: \(pki.agentCertificatePath), key: \(pki.agentKeyPath) }
+            ledger: \(ledgerPath)
+            controllers: [\(host.controllerAddress)/32]
+            network-namespace: \(host.name)
+            \(policy.isEmpty ? "" : "policy:\n" + policy)
+            \(extraConfig)
+            """
+            try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+            process = try Self.launch(host: host, configPath: configPath, log: directory.path + "/agent.log")
+        } catch {
+            host.destroy()
+            throw error
+        }
+    }
+
+    private static func launch(host: TestHostNamespace, configPath: String, log: String) throws -> SpawnedProcess {
+        // `ip netns exec` enters the namespace and execs the agent in the same process, so
+        // the pid we hold is the agent's.
+        try SpawnedProcess(["/usr/sbin/ip", "netns", "exec", host.name, agentBinary, "--config", configPath], logPath: log)
+    }
+
+    func client(_ credentials: TestPKI.Credentials = .controller, timeout: Double = 3) throws -> HTTPAgentClient {
+        HTTPAgentClient(endpoint: endpoint, security: .mutualTLS(try pki.clientContext(credentials)),
+                        timeout: .milliseconds(Int64(timeout * 1000)))
+    }
+
+    /// Waits until the agent answers its health endpoint (it probes the kernel at start).
+    func waitUntilServing(timeout: Double = 15) async throws {
+        let client = try self.client()
+        defer { client.close() }
+        let deadline = Date().addingTimeInterval(timeout)
+        var lastError: Error?
+        while Date() < deadline {
+            if process.hasExited { throw TestFailure("agent exited: \(process.logTail())") }
+            do { _ = try await client.health(); return } catch { lastError = error }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("agent did not serve within \(timeout)s: \(String(describing: lastError)); log: \(process.logTail())")
+    }
+
+    /// kill -9: the agent gets no chance to revert anything.
+    func crash() { process.kill() }
+
+    func restart() async throws {
+        process.kill()
+        process = try Self.launch(host: host, configPath: configPath, log: directory.path + "/agent.log")
+        try await waitUntilServing()
+    }
+
+    var log: String { process.logTail(4000) }
+
+    func destroy() {
+        process.kill()
+        host.destroy()
+        directory.remove()
+    }
+}

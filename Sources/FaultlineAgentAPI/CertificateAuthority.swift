@@ -86,7 +86,9 @@ public struct CertificateAuthority: Sendable {
 }
 
 /// Parses dotted IPv4 and colon IPv6 text into bytes, for subject alternative names.
-enum IPAddressText {
+public enum IPAddressText {
+    public static func isAddress(_ text: String) -> Bool { bytes(text) != nil }
+
     static func bytes(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }

@@ -29,6 +29,7 @@ struct Faultline: ParsableCommand {
         groupedSubcommands: [
             CommandGroup(name: "Plans", subcommands: [Validate.self, PlanCommand.self]),
             CommandGroup(name: "Experiments", subcommands: [Run.self, Halt.self]),
+            CommandGroup(name: "Agents", subcommands: [Certs.self]),
             CommandGroup(name: "Consistency", subcommands: Faultline.consistencyCommands),
             CommandGroup(name: "Lab", subcommands: [LabCommand.self, Demo.self]),
         ]

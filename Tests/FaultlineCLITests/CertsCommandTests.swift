@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// `faultline certs`: files, modes, a chain openssl accepts, and refusals that change nothing.
+struct CertsCommandTests {
+    func certs(_ arguments: [String]) throws -> CLITests.Run { try CLITests().faultline(["certs"] + arguments) }
+
+    func temporaryDirectory() -> String {
+        let path = "/tmp/fl-certs-test-\(UInt32.random(in: 0...UInt32.max))"
+        return path
+    }
+
+    @Test func initAndIssueWriteAChainOpenSSLVerifies() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try certs(["init", "--dir", dir]).status == 0)
+        let agent = try certs(["issue", "agent", "db-1", "--address", "10.0.0.11", "--dir", dir])
+        #expect(agent.status == 0, "\(agent.stderr)")
+        #expect(try certs(["issue", "controller", "ci", "--dir", dir]).status == 0)
+        for key in ["ca-key.pem", "db-1-key.pem", "ci-key.pem"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: dir + "/" + key)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(key) has mode \(String(mode ?? 0, radix: 8))")
+        }
+        let verify = Process()
+        verify.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        verify.arguments = ["verify", "-CAfile", dir + "/ca.pem", dir + "/db-1.pem", dir + "/ci.pem"]
+        let out = Pipe()
+        verify.standardOutput = out
+        try verify.run()
+        verify.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(verify.terminationStatus == 0 && text.contains("db-1.pem: OK") && text.contains("ci.pem: OK"), "\(text)")
+    }
+
+    @Test func refusalsChangeNothing() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let noCA = try certs(["issue", "agent", "x", "--dir", dir])
+        #expect(noCA.status == 64 && noCA.stderr.contains("run `faultline certs init --dir \(dir)` first"), "\(noCA.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/x.pem"))
+        #expect(try certs(["init", "--dir", dir]).status == 0)
+        let before = try String(contentsOfFile: dir + "/ca.pem", encoding: .utf8)
+        let again = try certs(["init", "--dir", dir])
+        #expect(again.status == 64 && again.stderr.contains("a CA is already there"))
+        #expect(try String(contentsOfFile: dir + "/ca.pem", encoding: .utf8) == before, "a refused init must not replace the CA")
+        let badName = try certs(["issue", "agent", "../etc/passwd", "--dir", dir])
+        #expect(badName.status == 64 && badName.stderr.contains("NAME must be"))
+        let badAddress = try certs(["issue", "agent", "x", "--address", "999.1.1.1", "--dir", dir])
+        #expect(badAddress.status == 64 && badAddress.stderr.contains("--address expects an IPv4 or IPv6 address, found '999.1.1.1'"))
+        let badRole = try certs(["issue", "admin", "x", "--dir", dir])
+        #expect(badRole.status == 64)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["ca-key.pem", "ca.pem"])
+    }
+}

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FaultlinePlan
 import Foundation
 
@@ -75,6 +78,9 @@ extension Lab {
             if looksLikeLab || isEmpty {
                 try FileManager.default.removeItem(atPath: directory)
                 report.removedDirectory = true
+                // /run/faultline was made for the default lab: remove it too once empty.
+                let parent = (directory as NSString).deletingLastPathComponent
+                if parent == "/run/faultline" { rmdir(parent) }
             }
         }
         report.seconds = Date().timeIntervalSince(started)

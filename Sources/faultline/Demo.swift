@@ -85,15 +85,12 @@ struct Demo: ParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true)
         print("== faultline run \(planPath)")
-        var argv = [me, "run", planPath]
-        let help = (try? Self.capture([me, "run", "--help"])) ?? ""
-        if help.contains("--certs") { argv += ["--certs", LabPKI.directory(directory)] }
-        if help.contains("--out ") || help.contains("--out <") { argv += ["--out", outFolder] }
-        else if help.contains("--output") { argv += ["--output", outFolder] }
+        let argv = [me, "run", planPath, "--out", outFolder, "--certs", LabPKI.directory(directory)]
         let status = try Self.runChild(argv, environment: environment)
-        let reports = ((try? FileManager.default.contentsOfDirectory(atPath: outFolder)) ?? []).filter { $0.hasSuffix(".html") }.sorted()
-        if let report = reports.last {
-            print("report: \((outFolder as NSString).appendingPathComponent(report))")
+        let report = (outFolder as NSString).appendingPathComponent("report.html")
+        if FileManager.default.fileExists(atPath: report) {
+            let absolute = report.hasPrefix("/") ? report : FileManager.default.currentDirectoryPath + "/" + report
+            print("report: \(absolute)")
         }
         if status != 0 { throw ExitCode(status) }
     }
@@ -105,6 +102,7 @@ struct Demo: ParsableCommand {
 
     /// Runs a child in our process group (so Ctrl-C reaches it too) and waits for it.
     static func runChild(_ argv: [String], environment: [String: String]) throws -> Int32 {
+        fflush(nil)  // our lines first: the child writes to the same terminal
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())

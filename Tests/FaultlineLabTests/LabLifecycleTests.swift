@@ -85,8 +85,9 @@ import Testing
         try LabNetwork.connect(host: 1, a)
         try LabNetwork.createNamespace(a.namespace(ofHost: 3))                 // created, crash before recording
         // A lab process started but never recorded: `down` finds it by the folder in its argv.
+        try LabFiles.write("", to: lab.directory + "/logs/follow")
         let pid = try Spawn.detached(LabNetwork.inNamespace(a.namespace(ofHost: 1),
-                                     ["/bin/sleep", "300", lab.directory + "/marker"]), log: lab.directory + "/logs/sleep.log")
+                                     ["/usr/bin/tail", "-f", lab.directory + "/logs/follow"]), log: lab.directory + "/logs/tail.log")
         defer { Glibc.kill(pid, SIGKILL); Spawn.reap(pid) }
         try await Task.sleep(for: .milliseconds(100))
         #expect(!lab.leftovers().isEmpty)

@@ -45,6 +45,9 @@ public struct LabOptions: Sendable {
         switch service {
         case .etcd where ![3, 5].contains(hosts):
             throw LabError.invalid("--service etcd needs --hosts 3 or 5 (an odd-sized Raft cluster with a majority that survives one or two failures), not \(hosts)")
+        case .redis:
+            // Refused before anything is touched until LabRedis starts a real primary, replicas and sentinels.
+            throw LabError.unsupported("--service redis is not available yet; use --service etcd or none")
         case .redis where hosts < 3:
             throw LabError.invalid("--service redis needs --hosts 3 or more (a primary, replicas and a sentinel quorum), not \(hosts)")
         default: break

@@ -50,6 +50,9 @@ bench: deps
 	.build/release/checker-bench --only etcd
 	.build/release/checker-bench --only kv
 	Benchmarks/workloads/run-etcd.sh .build/release/workloads-bench 4 4 5
+	for p in controller-bench faultline-agent faultline; do $(SWIFT) build -c release --product $$p || exit 1; done; \
+	  .build/release/controller-bench --agent .build/release/faultline-agent && \
+	  Benchmarks/controller/run-vs-chaostoolkit.sh .build/release/faultline .build/release/faultline-agent 10
 
 clean:
 	rm -rf .build

@@ -177,6 +177,8 @@ let package = Package(
                           path: "Benchmarks/procshims", swiftSettings: swiftSettings),
         .executableTarget(name: "workloads-bench", dependencies: ["FaultlineWorkloads", "FaultlineChecker"],
                           path: "Benchmarks/workloads", exclude: ["run-etcd.sh"], swiftSettings: swiftSettings),
+        .executableTarget(name: "controller-bench", dependencies: ["FaultlineAgentAPI", "FaultlineCore"],
+                          path: "Benchmarks/controller", exclude: ["run-vs-chaostoolkit.sh"], swiftSettings: swiftSettings),
         // Helpers every real-process test needs: spawning (without leaking descriptors),
         // temporary directories, namespaces made for one test.
         .target(name: "FaultlineTestSupport", path: "Tests/FaultlineTestSupport", swiftSettings: swiftSettings),

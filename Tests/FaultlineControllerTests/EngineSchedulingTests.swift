@@ -85,19 +85,19 @@ struct EngineSchedulingTests {
         let (journal, agents) = try await run("""
         targets: { db: { labels: { role: db } }, one: { names: [n1] } }
         method:
-          - partition: { isolate: one, from: db, duration: 1s }
-        settings: { lease: 300ms }
+          - partition: { isolate: one, from: db, duration: 2s }
+        settings: { lease: 1s }
         """)
         #expect(journal.outcome == .held, "\(journal.reason ?? "")")
         let renewals = agents["n1"]!.renewals
-        #expect(renewals.count >= 2, "\(renewals)")
+        #expect(renewals.count >= 4, "\(renewals)")
         #expect(renewals.allSatisfy { $0 == ["fl-t0-1-n1"] })
 
         let (halted, _) = try await run("""
         targets: { db: { labels: { role: db } }, one: { names: [n1] } }
         method:
           - partition: { isolate: one, from: db, duration: 20s }
-        settings: { lease: 300ms }
+        settings: { lease: 1s }
         """) { agents in agents["n2"]!.state.withLock { $0.forgetOnRenew = true } }
         #expect(halted.outcome == .aborted)
         #expect(halted.reason?.contains("reverted by their agent on n2") == true, "\(halted.reason ?? "")")

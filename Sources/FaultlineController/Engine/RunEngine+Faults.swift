@@ -89,16 +89,11 @@ extension RunEngine {
         }
     }
 
-    /// Reverts every fault of the run now (abort paths and the final pass).
+    /// Reverts every fault of the run now (abort paths and the final pass). Several
+    /// passes may run at once (the abort's and the method's own); each fault is taken by one.
     func revertEverything(reason: String, note: String?) async {
-        let started = await book.now()
-        let faults = await active.takeForRevert(nil, reason: reason)
-        if let note { await book.event(.note, "\(note): reverting \(faults.count) fault(s) now") }
-        await revert(faults, reason: reason)
-        if note != nil, !faults.isEmpty {
-            let took = await book.now() - started
-            await book.event(.note, "every applied fault reverted \(String(format: "%.0f", took * 1000)) ms after the stop")
-        }
+        if let note { await book.event(.note, "\(note): reverting every fault now") }
+        await revert(await active.takeForRevert(nil, reason: reason), reason: reason)
     }
 
     /// Renews the leases of applied faults every lease/3, one batched call per agent,

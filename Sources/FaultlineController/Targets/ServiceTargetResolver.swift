@@ -117,7 +117,7 @@ public struct ServiceTargetResolver: DynamicTargetResolving {
     }
 
     static func parseRedisRole(_ info: String) -> Result<String, NoAnswer> {
-        for line in info.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) where line.hasPrefix("role:") {
+        for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("role:") {
             return .success(String(line.dropFirst("role:".count)))
         }
         return .failure(NoAnswer(description: "INFO replication has no role line"))

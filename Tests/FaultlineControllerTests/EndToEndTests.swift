@@ -1,0 +1,209 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FaultlineAgentAPI
+import FaultlineCore
+import FaultlinePlan
+import Foundation
+import Testing
+@testable import FaultlineController
+
+/// Plans run through the engine (or the `faultline` binary) against real agents in network
+/// namespaces made by each test, with real nftables partitions and real HTTP traffic.
+/// Serialized: each test builds its own hosts, and two cores are shared by everyone.
+@Suite("End to end: real agents, real faults", .serialized)
+struct EndToEndTests {
+    func plan(_ cluster: TestCluster, _ body: String) throws -> Plan {
+        try TestPlans.parse("version: 1\ntitle: e2e\n" + cluster.inventoryYAML + body)
+    }
+
+    func engine(_ cluster: TestCluster, _ plan: Plan) throws -> RunEngine {
+        RunEngine(plan: plan, inventory: cluster.inventory, clients: try cluster.clients(),
+                  configuration: RunConfiguration(seed: 3, runShort: "e2e\(cluster.tag)", historyDirectory: cluster.dir))
+    }
+
+    static let isolateH1 = """
+    targets:
+      web: { labels: { role: web } }
+      first: { names: [h1] }
+    """
+
+    @Test func aPlanWhoseHypothesisHoldsEndsHeldAndLeavesTheKernelAsItWas() async throws {
+        let cluster = try TestCluster.make()
+        defer { cluster.destroy() }
+        let baseline = cluster.kernelState()
+        #expect(cluster.canFetch(from: 2, to: 1))
+        let p = try plan(cluster, """
+        \(Self.isolateH1)
+        steady-state:
+          - name: every page served
+            probe: { http: { url: "http://{{host.address}}:8000/", each: web, expect: { status: 200, body: "faultline-e2e h[0-9]" } } }
+            when: [before, during, after]
+            every: 300ms
+        method:
+          - partition: { isolate: first, from: web, duration: 2s }
+        settings: { lease: 3s }
+        """)
+        let e = try engine(cluster, p)
+        // While the fault is on: the kernel has a table in both namespaces, and h2 really
+        // cannot reach h1.
+        let observed = Task { () -> (String, String, Bool) in
+            try? await Task.sleep(for: .milliseconds(1200))
+            return (cluster.nftTables(1), cluster.nftTables(2), cluster.canFetch(from: 2, to: 1, timeout: 0.5))
+        }
+        let journal = await e.run()
+        let (tables1, tables2, fetched) = await observed.value
+        #expect(journal.outcome == .held, "\(journal.reason ?? "") \(journal.errors)\n\(cluster.logs())")
+        #expect(journal.outcome?.exitCode == 0)
+        #expect(!tables1.isEmpty && !tables2.isEmpty, "no nftables table while the partition was on")
+        #expect(!fetched, "h2 reached h1 through the partition")
+        #expect(journal.faults.count == 2)
+        for f in journal.faults {
+            #expect(f.appliedAt != nil && f.revertedAt != nil && f.revertReason == "duration-ended", "\(f)")
+            #expect((f.revertedAt ?? 0) - (f.appliedAt ?? 0) >= 1.9)
+            #expect(f.fault.filter?.isResolved == true)
+        }
+        #expect(journal.probes[0].samples.contains { $0.phase == .method }, "during samples were taken")
+        #expect(journal.probes[0].samples.filter { $0.phase != .method }.allSatisfy { $0.ok })
+        #expect(cluster.kernelState() == baseline)
+        #expect(cluster.canFetch(from: 2, to: 1))
+    }
+
+    @Test func aPlanBuiltToDeviateExitsOneAndNamesTheProbe() async throws {
+        let cluster = try TestCluster.make()
+        defer { cluster.destroy() }
+        let marker = cluster.dir + "/www1/ready"
+        try "ok".write(toFile: marker, atomically: true, encoding: .utf8)
+        let p = try plan(cluster, """
+        \(Self.isolateH1)
+        steady-state:
+          - name: h1 still says ready
+            probe: { http: { url: "http://\(cluster.address(1)):8000/ready", expect: { status: 200 } } }
+        method:
+          - partition: { isolate: first, duration: 1s }
+          - command: { argv: [/bin/rm, "\(marker)"] }
+        """)
+        let journal = await (try engine(cluster, p)).run()
+        #expect(journal.outcome == .deviated, "\(journal.reason ?? "") \(journal.errors)")
+        #expect(journal.outcome?.exitCode == 1)
+        #expect(journal.reason?.contains("'h1 still says ready'") == true)
+        let after = journal.probes[0].samples.last!
+        #expect(after.phase == .after && !after.ok)
+        #expect(after.detail.contains("status 404, expected 200"))
+        let junit = JUnitWriter.render(journal)
+        #expect(junit.contains("h1 still says ready") && junit.contains("<failure"), "\(junit)")
+        #expect(journal.faults.allSatisfy { $0.revertedAt != nil })
+    }
+
+    @Test func aGuardThatTripsMidFaultAbortsWithinOneSecondAndRevertsEverything() async throws {
+        let cluster = try TestCluster.make()
+        defer { cluster.destroy() }
+        let baseline = cluster.kernelState()
+        let p = try plan(cluster, """
+        \(Self.isolateH1)
+        guards:
+          - name: h2 reaches h1
+            probe:
+              command:
+                argv: [/usr/sbin/ip, netns, exec, "\(cluster.namespace(2))", /usr/bin/curl, -s, -f, -m, "0.3", "http://\(cluster.address(1)):8000/"]
+                timeout: 1s
+            every: 200ms
+        method:
+          - pause: 500ms
+          - partition: { isolate: first, from: web, duration: 30s }
+        settings: { lease: 5s }
+        """)
+        let started = ContinuousClock.now
+        let journal = await (try engine(cluster, p)).run()
+        let took = ContinuousClock.now - started
+        #expect(journal.outcome == .aborted, "\(journal.reason ?? "") \(journal.errors)\n\(cluster.logs())")
+        #expect(journal.outcome?.exitCode == 2)
+        #expect(journal.reason?.contains("guard 'h2 reaches h1' tripped") == true)
+        #expect(took < .seconds(10), "the 30 s fault was waited out (\(took))")
+        let trip = try #require(journal.events.first { $0.kind == .guardTripped })
+        let applied = journal.faults.compactMap(\.appliedAt).max()!
+        let reverted = journal.faults.compactMap(\.revertedAt)
+        #expect(reverted.count == 2)
+        let latency = reverted.max()! - trip.t
+        print("guard abort: tripped \(String(format: "%.3f", trip.t - applied)) s after the fault was applied; every fault reverted \(String(format: "%.0f", latency * 1000)) ms after the trip")
+        #expect(latency < 1.0, "reverted \(latency) s after the guard tripped")
+        #expect(journal.faults.allSatisfy { $0.revertReason == "guard" })
+        #expect(cluster.kernelState() == baseline)
+        #expect(cluster.canFetch(from: 2, to: 1))
+    }
+
+    /// The `faultline` binary with a plan file; answers the process and the paths.
+    func startController(_ cluster: TestCluster, _ body: String) throws -> (ChildProcess, journal: String) {
+        let planPath = cluster.dir + "/plan.yaml"
+        try ("version: 1\ntitle: e2e cli\n" + cluster.inventoryYAML + body).write(toFile: planPath, atomically: true, encoding: .utf8)
+        guard FileManager.default.isExecutableFile(atPath: TestCluster.faultlineBinary) else {
+            throw E2EFailure("\(TestCluster.faultlineBinary) is missing: build it first")
+        }
+        let journal = cluster.dir + "/journal.json"
+        let process = try ChildProcess([TestCluster.faultlineBinary, "run", planPath, "--certs", cluster.pki, "--journal", journal],
+                                       logPath: cluster.dir + "/controller.log", environment: ["NO_COLOR": "1", "PATH": "/usr/sbin:/usr/bin:/bin"])
+        return (process, journal)
+    }
+
+    func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < seconds {
+            if condition() { return Date().timeIntervalSince(start) }
+            usleep(50_000)
+        }
+        return nil
+    }
+
+    @Test func killingTheControllerMidFaultLeavesTheRevertToTheLeases() throws {
+        let cluster = try TestCluster.make()
+        defer { cluster.destroy() }
+        let baseline = cluster.kernelState()
+        let (controller, _) = try startController(cluster, """
+        \(Self.isolateH1)
+        method:
+          - partition: { isolate: first, from: web, duration: 60s }
+        settings: { lease: 2s }
+        """)
+        defer { controller.kill() }
+        let applied = waitUntil(20) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
+        try #require(applied != nil, "the partition never appeared\n\(controller.logTail())\n\(cluster.logs())")
+        #expect(!cluster.canFetch(from: 2, to: 1))
+        controller.signal(SIGKILL)
+        #expect(controller.waitForExit(seconds: 5) == 128 + SIGKILL)
+        let gone = waitUntil(10) { cluster.kernelState() == baseline }
+        let seconds = try #require(gone, "faults outlived the controller's lease\n\(cluster.kernelState())\n\(cluster.logs())")
+        print("kill -9 of the controller: agents reverted by lease \(String(format: "%.2f", seconds)) s later (lease 2s)")
+        #expect(seconds <= 3.5)
+        #expect(cluster.canFetch(from: 2, to: 1))
+    }
+
+    @Test func sigintRevertsEveryFaultAndStillRunsTheRollbacks() throws {
+        let cluster = try TestCluster.make()
+        defer { cluster.destroy() }
+        let baseline = cluster.kernelState()
+        let marker = cluster.dir + "/rolled-back"
+        let (controller, journalPath) = try startController(cluster, """
+        \(Self.isolateH1)
+        method:
+          - partition: { isolate: first, from: web, duration: 60s }
+        rollbacks:
+          - command: { argv: [/usr/bin/touch, "\(marker)"] }
+        settings: { lease: 10s }
+        """)
+        defer { controller.kill() }
+        let applied = waitUntil(20) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
+        try #require(applied != nil, "the partition never appeared\n\(controller.logTail())\n\(cluster.logs())")
+        let sent = Date()
+        controller.signal(SIGINT)
+        let status = controller.waitForExit(seconds: 15)
+        #expect(status == 2, "exit \(String(describing: status))\n\(controller.logTail())")
+        // Reverted by the controller itself: far sooner than the 10 s lease.
+        #expect(cluster.kernelState() == baseline)
+        #expect(Date().timeIntervalSince(sent) < 8)
+        #expect(FileManager.default.fileExists(atPath: marker), "the rollback did not run\n\(controller.logTail())")
+        let journal = try Journal.decode(try Data(contentsOf: URL(fileURLWithPath: journalPath)))
+        #expect(journal.outcome == .aborted)
+        #expect(journal.faults.count == 2 && journal.faults.allSatisfy { $0.revertReason == "signal" && $0.revertedAt != nil })
+        #expect(journal.events.contains { $0.kind == .signal })
+    }
+}

@@ -35,6 +35,18 @@ struct RenderJUnitTests {
         #expect(xml.contains("first at t+9.600s (method): 0.31, expected below 0.05"))
     }
 
+    /// `continuous` is before, during and after: three verdicts, each from its own phase.
+    @Test func continuousProbeIsJudgedPerPhase() {
+        var journal = RenderFixtures.aborted()
+        journal.probes[0].timings = ["continuous"]
+        journal.probes[0].samples.append(RenderFixtures.sample(5, .method, host: "n2", ok: false, value: 503, "status 503, expected 200"))
+        let xml = JUnitWriter.render(journal)
+        #expect(xml.contains("<testcase classname=\"hypothesis.before\" name=\"every member healthy\" time=\"0.012\"/>"))
+        #expect(xml.contains("<testcase classname=\"hypothesis.during\" name=\"every member healthy\" time=\"0.004\">\n      <failure message=\"deviated in its only sample; first at t+5.000s on n2 (method): status 503, expected 200\""))
+        #expect(xml.contains("<testcase classname=\"hypothesis.after\" name=\"every member healthy\" time=\"0.000\">\n      <skipped message=\"the after phase did not run"))
+        #expect(!xml.contains("hypothesis.continuous"))
+    }
+
     @Test func hostileTextIsEscapedAndTheDocumentStaysWellFormed() throws {
         let xml = JUnitWriter.render(RenderFixtures.hostileJournal())
         #expect(!xml.contains("]]>"), "a raw CDATA end survived")

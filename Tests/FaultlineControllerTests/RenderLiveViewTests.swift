@@ -53,6 +53,9 @@ struct RenderLiveViewTests {
         #expect(text.contains("  ✗ write latency p99  1/9 failed  500 ms, expected below 500"))
         #expect(text.contains("  ✓ every member healthy on n2  status 200"))
         #expect(text.last == "last  [t+14.000s] fault-failed n2: pause pid 4242: no such process (f-0006)")
+        // Done early: no time left is shown.
+        state.apply(RenderFixtures.event(21, .phase, "done", phase: .done))
+        #expect(state.frame(elapsed: 21).map { $0.map(\.text).joined() }[1] == "phase done  elapsed 00:21")
     }
 
     @Test func hostileTextCannotEscapeIntoTheTerminal() {

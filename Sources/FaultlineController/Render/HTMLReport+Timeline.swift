@@ -58,7 +58,9 @@ extension HTMLReport {
             let x = layout.x(event.t)
             s += "<g class=\"trip\"><line x1=\"\(n(x))\" y1=\"\(n(layout.phaseTop))\" x2=\"\(n(x))\" y2=\"\(n(layout.height))\"/>"
             s += "<path d=\"M\(n(x - 6)) \(n(layout.phaseTop + 18)) L\(n(x + 6)) \(n(layout.phaseTop + 18)) L\(n(x)) \(n(layout.phaseTop + 28)) Z\"/>"
-            s += "<text x=\"\(n(x + 8))\" y=\"\(n(layout.phaseTop + 28))\">\(Markup.escape(fit("guard tripped", 120)))</text>"
+            // The label goes left of the line when there is no room on its right.
+            let right = x + 8 + 90 <= layout.width
+            s += "<text x=\"\(n(right ? x + 8 : x - 8))\" y=\"\(n(layout.phaseTop + 28))\"\(right ? "" : " text-anchor=\"end\"")>guard tripped</text>"
             s += "<title>\(Markup.escape(RenderFormat.offset(event.t) + " guard tripped: " + event.message))</title></g>\n"
         }
         s += "</svg>"

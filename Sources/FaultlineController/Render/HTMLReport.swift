@@ -88,7 +88,7 @@ public enum HTMLReport {
             func find(_ timing: String) -> RunAnalysis.Check? {
                 checks.first { $0.group == "hypothesis.\(timing)" && $0.name == probe.name }
             }
-            let during = find("during") ?? find("continuous")
+            let during = find("during")
             h += "<tr><td>\(e(probe.name))</td><td>\(e(probe.kind))</td>\(cell(find("before")))\(cell(during))\(cell(find("after")))</tr>\n"
         }
         return h + "</tbody>\n</table>\n"

@@ -97,7 +97,8 @@ struct LiveViewState {
         var lines: [Line] = []
         lines.append([("faultline ▸ ", .dim), (Markup.plain(title), .bold)])
         var status: Line = [("phase ", .dim), (phase?.rawValue ?? "starting", .bold), ("  elapsed ", .dim), (RenderFormat.clock(elapsed), .plain)]
-        if let planned = plannedSeconds, planned > 0 {
+        // Once the run is done (possibly early: a guard, a signal), time left means nothing.
+        if let planned = plannedSeconds, planned > 0, phase != .done {
             status += [("  left ", .dim), (RenderFormat.clock(max(0, planned - elapsed)), .plain), ("  ", .plain), (Self.bar(elapsed / planned, width: 20), .dim)]
         }
         if trips > 0 { status += [("  guard tripped", .fail)] }

@@ -50,6 +50,16 @@ struct RunAnalysis {
 
     func reached(_ phase: RunPhase) -> Bool { phases.contains { $0.phase == phase } }
 
+    /// `continuous` means before, during and after (docs/plan-format.md), and each of
+    /// those is its own verdict: a probe that held before and failed during reads as such.
+    static func expand(_ timings: [String]) -> [String] {
+        var out: [String] = []
+        for timing in timings {
+            for t in timing == "continuous" ? ["before", "during", "after"] : [timing] where !out.contains(t) { out.append(t) }
+        }
+        return out
+    }
+
     /// The phases whose samples answer for a timing.
     static func phases(forTiming timing: String) -> Set<RunPhase> {
         switch timing {
@@ -82,7 +92,7 @@ struct RunAnalysis {
     var checks: [Check] {
         var out: [Check] = []
         for probe in journal.probes where probe.role == .hypothesis {
-            for timing in probe.timings {
+            for timing in Self.expand(probe.timings) {
                 let wanted = Self.phases(forTiming: timing)
                 let samples = probe.samples.filter { wanted.contains($0.phase) }
                 out.append(Check(group: "hypothesis.\(timing)", name: probe.name, timing: timing, samples: samples,
@@ -118,7 +128,7 @@ struct RunAnalysis {
         }
         let failing = samples.filter { !$0.ok }
         guard let first = failing.first else { return .passed }
-        let count = failing.count == samples.count ? "all \(samples.count) samples" : "\(failing.count) of \(samples.count) samples"
+        let count = samples.count == 1 ? "its only sample" : failing.count == samples.count ? "all \(samples.count) samples" : "\(failing.count) of \(samples.count) samples"
         let message = "deviated in \(count); first at \(Self.describe(first))"
         return .failed(message: message, details: failing.map(Self.describe))
     }

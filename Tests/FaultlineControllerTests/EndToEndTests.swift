@@ -206,4 +206,36 @@ struct EndToEndTests {
         #expect(journal.faults.count == 2 && journal.faults.allSatisfy { $0.revertReason == "signal" && $0.revertedAt != nil })
         #expect(journal.events.contains { $0.kind == .signal })
     }
+
+    @Test func faultlineHaltFromAnotherProcessRevertsEverythingAndTheRunStops() async throws {
+        let cluster = try TestCluster.make()
+        defer { cluster.destroy() }
+        let baseline = cluster.kernelState()
+        let p = try plan(cluster, """
+        \(Self.isolateH1)
+        method:
+          - partition: { isolate: first, from: web, duration: 60s }
+        settings: { lease: 3s }
+        """)
+        let e = try engine(cluster, p)
+        let run = Task { await e.run() }
+        let applied = waitUntil(15) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
+        try #require(applied != nil, "\(cluster.logs())")
+        let inventoryFile = cluster.dir + "/inventory.yaml"
+        // An inventory file holds the `hosts:` list at its top level.
+        let file = cluster.inventoryYAML.split(separator: "\n").dropFirst().map { $0.dropFirst(2) }.joined(separator: "\n") + "\n"
+        try file.write(toFile: inventoryFile, atomically: true, encoding: .utf8)
+        let halt = try ChildProcess([TestCluster.faultlineBinary, "halt", "--inventory", inventoryFile, "--certs", cluster.pki],
+                                    logPath: cluster.dir + "/halt.log")
+        #expect(halt.waitForExit(seconds: 15) == 0, "\(halt.logTail())")
+        let output = halt.logTail()
+        print(output.split(separator: "\n").last ?? "")
+        #expect(output.contains("h1: reverted 1: fl-e2e\(cluster.tag)-1-h1"), "\(output)")
+        #expect(output.contains("h2: reverted 1: fl-e2e\(cluster.tag)-1-h2"), "\(output)")
+        #expect(cluster.kernelState() == baseline)
+        let journal = await run.value
+        #expect(journal.outcome == .aborted, "\(journal.reason ?? "")")
+        #expect(journal.reason?.contains("reverted by their agent") == true)
+        #expect(journal.faults.allSatisfy { $0.revertReason == "lease" || $0.revertReason == "halt" })
+    }
 }

@@ -20,3 +20,6 @@ enum TestPlans {
         return text
     }
 }
+
+/// Foundation also declares a `Host`; in these tests it is the inventory's.
+typealias Host = FaultlinePlan.Host

@@ -45,11 +45,14 @@ bench: deps
 	$(SWIFT) build -c release --product procshims-bench
 	$(SWIFT) build -c release --product checker-bench
 	$(SWIFT) build -c release --product workloads-bench
+	$(SWIFT) build -c release --product faultline-agent
+	$(SWIFT) build -c release --product agent-bench
 	.build/release/netshims-bench 200
 	.build/release/procshims-bench
 	.build/release/checker-bench --only etcd
 	.build/release/checker-bench --only kv
 	Benchmarks/workloads/run-etcd.sh .build/release/workloads-bench 4 4 5
+	.build/release/agent-bench 200 .build/release/faultline-agent
 	for p in controller-bench faultline-agent faultline; do $(SWIFT) build -c release --product $$p || exit 1; done; \
 	  .build/release/controller-bench --agent .build/release/faultline-agent && \
 	  Benchmarks/controller/run-vs-chaostoolkit.sh .build/release/faultline .build/release/faultline-agent 10

@@ -179,6 +179,8 @@ let package = Package(
                           path: "Benchmarks/workloads", exclude: ["run-etcd.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "controller-bench", dependencies: ["FaultlineAgentAPI", "FaultlineCore"],
                           path: "Benchmarks/controller", exclude: ["run-vs-chaostoolkit.sh"], swiftSettings: swiftSettings),
+        .executableTarget(name: "agent-bench", dependencies: ["FaultlineAgentAPI", "FaultlineCore"],
+                          path: "Benchmarks/agent", swiftSettings: swiftSettings),
         // Helpers every real-process test needs: spawning (without leaking descriptors),
         // temporary directories, namespaces made for one test.
         .target(name: "FaultlineTestSupport", path: "Tests/FaultlineTestSupport", swiftSettings: swiftSettings),

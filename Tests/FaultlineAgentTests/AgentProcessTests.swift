@@ -74,7 +74,7 @@ struct AgentProcessTests {
         #expect(try await controller.health().status == "ok")
         #expect(try await controller.faults().isEmpty, "a refused caller must not have applied anything")
         #expect(try !agent.host.nftTables().contains("fl_"))
-        #expect(agent.log.contains("caller=CN=test-controller"))
+        #expect(agent.log.contains("caller=test-controller action=GET /v1/health result=200"), "\(agent.log)")
     }
 
     @Test("the management channel answers while the host is fully partitioned; other traffic does not")
@@ -97,6 +97,31 @@ struct AgentProcessTests {
         #expect(try await fresh.renew(ids: ["full"]).renewed == ["full"])
         #expect(try await fresh.revert(id: "full"))
         #expect(TCPProbe.connects(to: agent.host.hostAddress, port: 8080, timeout: 1), "traffic not restored after revert")
+    }
+
+    @Test("a fault that cuts the controller off is detected by the agent and reverted by itself")
+    func managementChannelCheck() async throws {
+        // The agent believes its controller is elsewhere, so nothing exempts the test's
+        // packets: a full partition drops the acknowledgements of the agent's own answer.
+        let agent = try AgentUnderTest(tag: "ak", controllers: "10.255.255.1/32")
+        defer { agent.destroy() }
+        try await agent.waitUntilServing()
+        let client = try agent.client(timeout: 1)
+        defer { client.close() }
+        let applied = Date()
+        _ = try await client.apply(id: "cutoff", fault: Self.fullPartition, lease: .seconds(60))
+        var reverted: Double?
+        while Date().timeIntervalSince(applied) < 6 {
+            if try !agent.host.nftTables().contains("fl_cutoff") { reverted = Date().timeIntervalSince(applied); break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let elapsed = try #require(reverted, "the fault that cut the controller off was still applied after 6 s; log: \(agent.log)")
+        #expect(elapsed < 3.5, "reverted after \(elapsed) s")
+        #expect(agent.log.contains("management channel check failed after applying cutoff"))
+        #expect(agent.log.contains("revert id=cutoff kind=partition reason=management-channel-lost result=reverted"))
+        let fresh = try agent.client()
+        defer { fresh.close() }
+        #expect(try await fresh.faults().isEmpty)
     }
 
     @Test("policy refusals, malformed and oversized requests get a 4xx with a reason and change nothing")
@@ -132,7 +157,7 @@ struct AgentProcessTests {
         try await expectStatus(404, "DELETE", "/v1/faults/never", "", contains: "no fault 'never'")
         let isolate = #"{"fault":{"kind":"partition","parameters":{"topology":{"halves":{"_0":"etcd"}}}},"lease":"5s"}"#
         try await expectStatus(422, "PUT", "/v1/faults/h", isolate, contains: "resolved by the controller")
-        let named = #"{"fault":{"kind":"partition","parameters":{"topology":{"inbound":{}},"peers":["target:etcd"]}},"lease":"5s"}"#
+        let named = #"{"fault":{"kind":"partition","parameters":{"topology":{"inbound":{}},"filter":{"peers":["target:etcd"]}}},"lease":"5s"}"#
         try await expectStatus(422, "PUT", "/v1/faults/n", named, contains: "peers must be addresses")
         #expect(try await client.faults().isEmpty)
         #expect(try !agent.host.nftTables().contains("fl_"))

@@ -31,6 +31,9 @@ public struct AgentRouter: Sendable {
         public var status: Int
         public var contentType: String
         public var body: [UInt8]
+        /// Set when this response applied a network fault: the server then checks that the
+        /// controller's packets still reach the agent (see `ManagementChannelCheck`).
+        public var checkManagementChannelFor: String?
         static func json(_ status: Int, _ value: some Encodable) -> Response {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -74,7 +77,9 @@ public struct AgentRouter: Sendable {
             }
             do {
                 let created = try service.apply(id: id, fault: body.fault, leaseSeconds: (body.lease ?? AgentWire.defaultLease).seconds, caller: request.caller)
-                return .json(created ? 201 : 200, ApplyResult(id: id, status: created ? "applied" : "already applied; lease renewed"))
+                var response = Response.json(created ? 201 : 200, ApplyResult(id: id, status: created ? "applied" : "already applied; lease renewed"))
+                if created && body.fault.kind.isNetwork { response.checkManagementChannelFor = id }
+                return response
             } catch let error as AgentError {
                 return .error(error.status, error.reason)
             } catch {
@@ -100,6 +105,11 @@ public struct AgentRouter: Sendable {
         default:
             return known ? .error(405, "\(request.method) is not allowed on \(path)") : .error(404, "no such endpoint: \(request.method) \(path)")
         }
+    }
+
+    /// The management channel check failed: revert the fault that cut it.
+    public func managementChannelLost(faultID: String) {
+        service.revert(id: faultID, reason: .managementChannelLost)
     }
 
     /// Fault ids appear in nftables table names and file names: keep them plain.

@@ -113,8 +113,9 @@ final class AgentHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                   let peer = handler.peerCertificate,
                   let der = try? peer.toDERBytes(),
                   let certificate = try? Certificate(derEncoded: der) else { return nil }
-            let cn = certificate.subject.description
-            return cn
+            // The common name is what `faultline certs issue controller NAME` put there.
+            let commonNames = certificate.subject.flatMap { $0 }.filter { $0.type == .RDNAttributeType.commonName }
+            return commonNames.first.map { "\($0.value)" } ?? certificate.subject.description
         }
         guard let token = bearerToken else { return "insecure" }
         return head.headers.first(name: "authorization") == "Bearer \(token)" ? "insecure-token" : nil
@@ -133,5 +134,13 @@ final class AgentHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+        if let faultID = response.checkManagementChannelFor, let socket = context.channel as? SocketOptionProvider {
+            let router = self.router, audit = self.audit
+            ManagementChannelCheck.run(socket: socket, eventLoop: context.eventLoop) { reached in
+                guard !reached else { return }
+                audit("management channel check failed after applying \(faultID): the caller's acknowledgements stopped arriving; reverting it")
+                DispatchQueue.global().async { router.managementChannelLost(faultID: faultID) }
+            }
+        }
     }
 }

@@ -34,8 +34,15 @@ public final class AgentService: @unchecked Sendable {
         for (id, entry) in state.applied {
             revertLocked(id: id, entry: entry, reason: .recovery)
         }
-        try ledger.compact(to: state.applied.map { .applying(id: $0.id, fault: $0.entry.fault, undo: $0.entry.undo, leaseSeconds: $0.entry.leaseSeconds) })
+        // The ledger is also the host's record of what was done to it (recoveries included),
+        // so it is kept whole and only compacted once it grows past a bound.
+        if records.count > Self.compactionThreshold {
+            try ledger.compact(to: state.applied.map { .applying(id: $0.id, fault: $0.entry.fault, undo: $0.entry.undo, leaseSeconds: $0.entry.leaseSeconds) })
+        }
     }
+
+    /// Records kept before start-up compacts the ledger to the faults still owed.
+    static let compactionThreshold = 10_000
 
     public static let monotonicNanos: @Sendable () -> UInt64 = {
         var ts = timespec()

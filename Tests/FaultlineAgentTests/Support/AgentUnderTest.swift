@@ -27,7 +27,8 @@ final class AgentUnderTest: @unchecked Sendable {
         return root.appendingPathComponent(".build/debug/faultline-agent").path
     }()
 
-    init(tag: String, policy: String = "", extraConfig: String = "") throws {
+    /// `controllers`: the addresses the agent exempts as its controllers; nil: the test's own.
+    init(tag: String, policy: String = "", controllers: String? = nil, extraConfig: String = "") throws {
         host = try TestHostNamespace.make(tag: tag)
         do {
             directory = try TemporaryDirectory(tag)
@@ -39,7 +40,7 @@ final class AgentUnderTest: @unchecked Sendable {
             host-name: \(host.name)
             tls: { ca: \(pki.caPath), certificate: \(pki.agentCertificatePath), key: \(pki.agentKeyPath) }
             ledger: \(ledgerPath)
-            controllers: [\(host.controllerAddress)/32]
+            controllers: [\(controllers ?? host.controllerAddress + "/32")]
             network-namespace: \(host.name)
             \(policy.isEmpty ? "" : "policy:\n" + policy)
             \(extraConfig)

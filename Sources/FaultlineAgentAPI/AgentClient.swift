@@ -40,9 +40,16 @@ public protocol AgentClient: Sendable {
     func revert(id: String) async throws -> Bool
     /// Reverts everything on the host (halt); answers the ids reverted.
     func revertAll() async throws -> [String]
+    /// The processes `selector` would reach on the host now (touches nothing).
+    func processes(matching selector: ProcessSelector) async throws -> [MatchedProcess]
 }
 
 extension AgentClient {
+    /// Clients that cannot answer previews (test doubles) say so instead of guessing.
+    public func processes(matching selector: ProcessSelector) async throws -> [MatchedProcess] {
+        throw AgentCallError(endpoint: endpoint, status: 501, reason: "this client cannot preview process selectors")
+    }
+
     func decode<T: Decodable>(_ type: T.Type, _ response: HTTPAgentResponse) throws -> T {
         guard (200..<300).contains(response.status) else {
             let reason = (try? JSONDecoder().decode(AgentErrorBody.self, from: Data(response.body)))?.error

@@ -11,6 +11,7 @@ import Foundation
 ///     DELETE /v1/faults/{id}      → ApplyResult (404 when not applied)
 ///     DELETE /v1/faults           → HaltResult
 ///     POST   /v1/leases           LeaseRenewal → RenewalResult
+///     POST   /v1/processes        ProcessQuery → MatchedProcesses (what a selector would hit; touches nothing)
 ///     GET    /metrics             Prometheus text
 ///
 /// Every error is `{"error": "<reason>"}` with a 4xx (the caller's mistake) or 5xx status.
@@ -92,4 +93,22 @@ public struct RenewalResult: Codable, Sendable, Hashable {
 public struct AgentErrorBody: Codable, Sendable, Hashable {
     public var error: String
     public init(error: String) { self.error = error }
+}
+
+/// Which processes a selector would reach on this host, for `faultline plan`'s preview.
+public struct ProcessQuery: Codable, Sendable, Hashable {
+    public var process: ProcessSelector
+    public init(process: ProcessSelector) { self.process = process }
+}
+
+public struct MatchedProcess: Codable, Sendable, Hashable {
+    public var pid: Int32
+    public var name: String
+    public var commandLine: String
+    public init(pid: Int32, name: String, commandLine: String) { self.pid = pid; self.name = name; self.commandLine = commandLine }
+}
+
+public struct MatchedProcesses: Codable, Sendable, Hashable {
+    public var processes: [MatchedProcess]
+    public init(processes: [MatchedProcess]) { self.processes = processes }
 }

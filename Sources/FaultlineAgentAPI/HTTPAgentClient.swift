@@ -53,6 +53,9 @@ public final class HTTPAgentClient: AgentClient, @unchecked Sendable {
         _ = try decode(ApplyResult.self, response)
         return true
     }
+    public func processes(matching selector: ProcessSelector) async throws -> [MatchedProcess] {
+        try decode(MatchedProcesses.self, try await call("POST", "/v1/processes", body: ProcessQuery(process: selector))).processes
+    }
     public func revertAll() async throws -> [String] { try decode(HaltResult.self, try await call("DELETE", "/v1/faults")).reverted }
 
     /// Raw access for tests and `GET /metrics`.

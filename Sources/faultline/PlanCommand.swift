@@ -1,4 +1,8 @@
 import ArgumentParser
+import FaultlineAgentAPI
+import FaultlineController
+import FaultlineCore
+import FaultlineLab
 import FaultlinePlan
 import Foundation
 
@@ -17,8 +21,13 @@ struct PlanCommand: ParsableCommand {
         Examples:
           faultline plan Experiments/etcd-leader-isolation.yaml
           faultline plan Experiments/chaos-monkey.yaml --seed 42
+          faultline plan Experiments/etcd-member-kill.yaml --ask-agents   # which processes each kill would hit
 
-        Exit codes: 0 printed; 3 the plan is invalid.
+        With --ask-agents, every process selector (kill, pause, clock) is sent to the agents \
+        of its target's hosts, which answer with the processes it would reach right now: \
+        pid, name and command line. Nothing is applied.
+
+        Exit codes: 0 printed; 3 the plan is invalid; 4 --ask-agents could not reach an agent.
         """
     )
 
@@ -27,6 +36,12 @@ struct PlanCommand: ParsableCommand {
 
     @Option(help: "Seed for random choices (default: the plan's settings.seed, else a fresh one).")
     var seed: UInt64?
+
+    @Flag(help: "Ask each host's agent which processes the plan's process selectors would reach.")
+    var askAgents = false
+
+    @Option(help: ArgumentHelp("With --ask-agents: folder with ca.pem, controller.pem, controller-key.pem (default /etc/faultline; the lab's pki folder for inventory: lab).", valueName: "folder"))
+    var certs: String?
 
     func run() throws {
         let parsed: Plan
@@ -61,5 +76,10 @@ struct PlanCommand: ParsableCommand {
             else { (UInt64.random(in: 0...UInt64(UInt32.max)), "drawn for this dry run; pass --seed to repeat it") }
         let printer = PlanPrinter(plan: parsed, inventory: inventory, inventoryNote: note, seed: seedValue, seedNote: seedNote)
         print(printer.render(), terminator: "")
+        if askAgents {
+            let isLab = if case .lab = parsed.inventory { true } else { false }
+            let folder = certs ?? (isLab ? LabPKI.directory(LabInventory.directory(environment: ProcessInfo.processInfo.environment)) : "/etc/faultline")
+            try SelectorPreview(plan: parsed, inventory: inventory, seed: seedValue, certsFolder: folder).print()
+        }
     }
 }

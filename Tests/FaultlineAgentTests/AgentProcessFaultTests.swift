@@ -22,7 +22,7 @@ struct AgentProcessFaultTests {
         }
     }
 
-    @Test("pause by name stops the host's process only, resumes it on revert; kill restarts by policy")
+    @Test("a selector previews, pauses and kills only the host's processes; revert resumes; a reverted kill restarts by policy")
     func pauseKillRestart() async throws {
         // A marker only this test's sleepers carry, so the restart can be found.
         let seconds = "\(Int.random(in: 100_000...999_999))"
@@ -40,6 +40,10 @@ struct AgentProcessFaultTests {
 
         let client = try agent.client()
         defer { client.close() }
+        // The preview `faultline plan --ask-agents` shows: only the host's own process.
+        let preview = try await client.processes(matching: .name("sleep"))
+        #expect(preview.map(\.pid) == [inside.pid], "preview: \(preview)")
+        #expect(preview.first?.commandLine == "/usr/bin/sleep \(seconds)")
         _ = try await client.apply(id: "freeze", fault: .pause(Pause(process: .name("sleep"), mechanism: .sigstop)), lease: .seconds(30))
         #expect(Self.state(inside.pid) == "T", "the host's sleep must be stopped")
         #expect(Self.state(outside.pid) == "S", "a process outside the host's namespace must not be touched")

@@ -59,7 +59,7 @@ public struct AgentRouter: Sendable {
         let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         let faultID: String? = parts.count == 3 && parts[0] == "v1" && parts[1] == "faults" ? parts[2] : nil
-        let known = [["v1", "health"], ["v1", "capabilities"], ["v1", "faults"], ["v1", "leases"], ["metrics"]].contains(parts) || faultID != nil
+        let known = [["v1", "health"], ["v1", "capabilities"], ["v1", "faults"], ["v1", "leases"], ["v1", "processes"], ["metrics"]].contains(parts) || faultID != nil
         switch request.method {
         case "GET" where parts == ["v1", "health"]:
             return .json(200, AgentHealth(status: "ok", faults: service.applied().count, host: hostName))
@@ -97,6 +97,15 @@ public struct AgentRouter: Sendable {
                 if let bad = b.ids.lazy.compactMap(Self.badID).first { return .error(400, bad) }
                 let unknown = service.renew(b.ids)
                 return .json(200, RenewalResult(renewed: b.ids.filter { !unknown.contains($0) }, unknown: unknown))
+            case .failure(let failure): return .error(400, failure.reason)
+            }
+        case "POST" where parts == ["v1", "processes"]:
+            switch Self.decode(ProcessQuery.self, request.body) {
+            case .success(let query):
+                if let problem = query.process.problems().first { return .error(422, "invalid selector: \(problem)") }
+                do { return .json(200, MatchedProcesses(processes: try service.processes(matching: query.process))) } catch {
+                    return .error(422, "cannot resolve \(query.process): \(error)")
+                }
             case .failure(let failure): return .error(400, failure.reason)
             }
         case "GET" where parts == ["metrics"]:

@@ -1,3 +1,4 @@
+import FaultlineAgentAPI
 import FaultlineCore
 import FaultlineNetShims
 import FaultlineProcShims
@@ -200,6 +201,13 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
             let freezer = proc(CgroupFreezePause().availability(capabilities: capabilities))
             return signal != nil && freezer != nil ? "\(signal!); \(freezer!)" : nil
         case .clock: return proc(VDSOClockSkew().availability(capabilities: capabilities))
+        }
+    }
+
+    public func processes(matching selector: FaultlineCore.ProcessSelector) throws -> [MatchedProcess] {
+        try processes.resolve(selector).map { identity in
+            MatchedProcess(pid: identity.pid, name: (try? ProcFS.comm(of: identity.pid)) ?? "?",
+                           commandLine: ((try? ProcFS.commandLine(of: identity.pid)) ?? []).joined(separator: " "))
         }
     }
 

@@ -145,6 +145,11 @@ public final class AgentService: @unchecked Sendable {
         }
     }
 
+    /// What a process selector reaches here (for previews); no lock: it changes nothing.
+    public func processes(matching selector: ProcessSelector) throws -> [MatchedProcess] {
+        try injector.processes(matching: selector)
+    }
+
     public func applied() -> [AppliedFault] {
         lock.withLock {
             let now = clock()

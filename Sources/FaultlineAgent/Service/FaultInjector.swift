@@ -1,3 +1,4 @@
+import FaultlineAgentAPI
 import FaultlineCore
 import Foundation
 
@@ -17,6 +18,8 @@ public protocol FaultInjector: Sendable {
     func revert(undo: Data) throws
     /// nil when this host can inject `kind`, else what is missing.
     func unavailability(of kind: FaultKind) -> String?
+    /// The processes `selector` reaches on this host now; touches nothing.
+    func processes(matching selector: ProcessSelector) throws -> [MatchedProcess]
     /// nil when `fault` can be applied alongside `existing`, else why not.
     func conflict(of fault: Fault, with existing: [Fault]) -> String?
 }

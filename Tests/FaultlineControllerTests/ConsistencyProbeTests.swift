@@ -43,11 +43,7 @@ struct ConsistencyProbeTests {
         """)
         guard case .inline(let inventory) = plan.inventory else { throw TestPlans.Invalid(description: "inline") }
         // Wait for etcd to serve before the run (the hypothesis would otherwise deviate).
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline {
-            if (try? tool(["/usr/bin/curl", "-sf", "-m", "1", "http://\(address):2379/health"]))?.contains("true") == true { break }
-            usleep(100_000)
-        }
+        _ = await waitUntil(15) { (try? tool(["/usr/bin/curl", "-sf", "-m", "1", "http://\(address):2379/health"]))?.contains("true") == true }
         let engine = RunEngine(plan: plan, inventory: inventory, clients: [:],
                                configuration: RunConfiguration(seed: 9, runShort: "cc", historyDirectory: dir, historyPrefix: "journal"))
         let journal = await engine.run()

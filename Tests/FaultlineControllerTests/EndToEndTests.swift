@@ -29,10 +29,10 @@ struct EndToEndTests {
     """
 
     @Test func aPlanWhoseHypothesisHoldsEndsHeldAndLeavesTheKernelAsItWas() async throws {
-        let cluster = try TestCluster.make()
+        let cluster = try await offPool { try TestCluster.make() }
         defer { cluster.destroy() }
-        let baseline = cluster.kernelState()
-        #expect(cluster.canFetch(from: 2, to: 1))
+        let baseline = try await offPool { cluster.kernelState() }
+        #expect(try await offPool { cluster.canFetch(from: 2, to: 1) })
         let p = try plan(cluster, """
         \(Self.isolateH1)
         steady-state:
@@ -49,7 +49,7 @@ struct EndToEndTests {
         // cannot reach h1.
         let observed = Task { () -> (String, String, Bool) in
             try? await Task.sleep(for: .milliseconds(1200))
-            return (cluster.nftTables(1), cluster.nftTables(2), cluster.canFetch(from: 2, to: 1, timeout: 0.5))
+            return (try? await offPool { (cluster.nftTables(1), cluster.nftTables(2), cluster.canFetch(from: 2, to: 1, timeout: 0.5)) }) ?? ("", "", true)
         }
         let journal = await e.run()
         let (tables1, tables2, fetched) = await observed.value
@@ -65,12 +65,12 @@ struct EndToEndTests {
         }
         #expect(journal.probes[0].samples.contains { $0.phase == .method }, "during samples were taken")
         #expect(journal.probes[0].samples.filter { $0.phase != .method }.allSatisfy { $0.ok })
-        #expect(cluster.kernelState() == baseline)
-        #expect(cluster.canFetch(from: 2, to: 1))
+        #expect(try await offPool { cluster.kernelState() } == baseline)
+        #expect(try await offPool { cluster.canFetch(from: 2, to: 1) })
     }
 
     @Test func aPlanBuiltToDeviateExitsOneAndNamesTheProbe() async throws {
-        let cluster = try TestCluster.make()
+        let cluster = try await offPool { try TestCluster.make() }
         defer { cluster.destroy() }
         let marker = cluster.dir + "/www1/ready"
         try "ok".write(toFile: marker, atomically: true, encoding: .utf8)
@@ -96,17 +96,17 @@ struct EndToEndTests {
     }
 
     @Test func aGuardThatTripsMidFaultAbortsWithinOneSecondAndRevertsEverything() async throws {
-        let cluster = try TestCluster.make()
+        let cluster = try await offPool { try TestCluster.make() }
         defer { cluster.destroy() }
-        let baseline = cluster.kernelState()
+        let baseline = try await offPool { cluster.kernelState() }
         let p = try plan(cluster, """
         \(Self.isolateH1)
         guards:
           - name: h2 reaches h1
             probe:
               command:
-                argv: [/usr/sbin/ip, netns, exec, "\(cluster.namespace(2))", /usr/bin/curl, -s, -f, -m, "0.3", "http://\(cluster.address(1)):8000/"]
-                timeout: 1s
+                argv: [/usr/sbin/ip, netns, exec, "\(cluster.namespace(2))", /usr/bin/curl, -s, -f, -m, "1", "http://\(cluster.address(1)):8000/"]
+                timeout: 3s
             every: 200ms
         method:
           - pause: 500ms
@@ -120,16 +120,19 @@ struct EndToEndTests {
         #expect(journal.outcome?.exitCode == 2)
         #expect(journal.reason?.contains("guard 'h2 reaches h1' tripped") == true)
         #expect(took < .seconds(10), "the 30 s fault was waited out (\(took))")
-        let trip = try #require(journal.events.first { $0.kind == .guardTripped })
-        let applied = journal.faults.compactMap(\.appliedAt).max()!
+        let events = journal.events.map { String(format: "%.3f ", $0.t) + "\($0.kind.rawValue) \($0.message)" }.joined(separator: "\n")
+        let trip = try #require(journal.events.first { $0.kind == .guardTripped }, "\(events)")
+        let applied = try #require(journal.faults.compactMap(\.appliedAt).max(), "tripped before any fault was applied:\n\(events)")
+        #expect(trip.t > applied, "the guard must trip because of the partition, not before it")
         let reverted = journal.faults.compactMap(\.revertedAt)
-        #expect(reverted.count == 2)
-        let latency = reverted.max()! - trip.t
+        #expect(reverted.count == 2, "\(events)\n\(journal.faults)")
+        let latency = (reverted.max() ?? .infinity) - trip.t
+        print("run ended at t=\(journal.events.last!.t), took \(took)")
         print("guard abort: tripped \(String(format: "%.3f", trip.t - applied)) s after the fault was applied; every fault reverted \(String(format: "%.0f", latency * 1000)) ms after the trip")
         #expect(latency < 1.0, "reverted \(latency) s after the guard tripped")
         #expect(journal.faults.allSatisfy { $0.revertReason == "guard" })
-        #expect(cluster.kernelState() == baseline)
-        #expect(cluster.canFetch(from: 2, to: 1))
+        #expect(try await offPool { cluster.kernelState() } == baseline)
+        #expect(try await offPool { cluster.canFetch(from: 2, to: 1) })
     }
 
     /// The `faultline` binary with a plan file; answers the process and the paths.
@@ -145,19 +148,10 @@ struct EndToEndTests {
         return (process, journal)
     }
 
-    func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Double? {
-        let start = Date()
-        while Date().timeIntervalSince(start) < seconds {
-            if condition() { return Date().timeIntervalSince(start) }
-            usleep(50_000)
-        }
-        return nil
-    }
-
-    @Test func killingTheControllerMidFaultLeavesTheRevertToTheLeases() throws {
-        let cluster = try TestCluster.make()
+    @Test func killingTheControllerMidFaultLeavesTheRevertToTheLeases() async throws {
+        let cluster = try await offPool { try TestCluster.make() }
         defer { cluster.destroy() }
-        let baseline = cluster.kernelState()
+        let baseline = try await offPool { cluster.kernelState() }
         let (controller, _) = try startController(cluster, """
         \(Self.isolateH1)
         method:
@@ -165,22 +159,22 @@ struct EndToEndTests {
         settings: { lease: 2s }
         """)
         defer { controller.kill() }
-        let applied = waitUntil(20) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
+        let applied = await waitUntil(20) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
         try #require(applied != nil, "the partition never appeared\n\(controller.logTail())\n\(cluster.logs())")
-        #expect(!cluster.canFetch(from: 2, to: 1))
+        #expect(try await offPool { !cluster.canFetch(from: 2, to: 1) })
         controller.signal(SIGKILL)
-        #expect(controller.waitForExit(seconds: 5) == 128 + SIGKILL)
-        let gone = waitUntil(10) { cluster.kernelState() == baseline }
+        #expect(try await offPool { controller.waitForExit(seconds: 5) } == 128 + SIGKILL)
+        let gone = await waitUntil(10) { cluster.kernelState() == baseline }
         let seconds = try #require(gone, "faults outlived the controller's lease\n\(cluster.kernelState())\n\(cluster.logs())")
         print("kill -9 of the controller: agents reverted by lease \(String(format: "%.2f", seconds)) s later (lease 2s)")
         #expect(seconds <= 3.5)
-        #expect(cluster.canFetch(from: 2, to: 1))
+        #expect(try await offPool { cluster.canFetch(from: 2, to: 1) })
     }
 
-    @Test func sigintRevertsEveryFaultAndStillRunsTheRollbacks() throws {
-        let cluster = try TestCluster.make()
+    @Test func sigintRevertsEveryFaultAndStillRunsTheRollbacks() async throws {
+        let cluster = try await offPool { try TestCluster.make() }
         defer { cluster.destroy() }
-        let baseline = cluster.kernelState()
+        let baseline = try await offPool { cluster.kernelState() }
         let marker = cluster.dir + "/rolled-back"
         let (controller, journalPath) = try startController(cluster, """
         \(Self.isolateH1)
@@ -191,14 +185,14 @@ struct EndToEndTests {
         settings: { lease: 10s }
         """)
         defer { controller.kill() }
-        let applied = waitUntil(20) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
+        let applied = await waitUntil(20) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
         try #require(applied != nil, "the partition never appeared\n\(controller.logTail())\n\(cluster.logs())")
         let sent = Date()
         controller.signal(SIGINT)
-        let status = controller.waitForExit(seconds: 15)
+        let status = try await offPool { controller.waitForExit(seconds: 15) }
         #expect(status == 2, "exit \(String(describing: status))\n\(controller.logTail())")
         // Reverted by the controller itself: far sooner than the 10 s lease.
-        #expect(cluster.kernelState() == baseline)
+        #expect(try await offPool { cluster.kernelState() } == baseline)
         #expect(Date().timeIntervalSince(sent) < 8)
         #expect(FileManager.default.fileExists(atPath: marker), "the rollback did not run\n\(controller.logTail())")
         let journal = try Journal.decode(try Data(contentsOf: URL(fileURLWithPath: journalPath)))
@@ -208,9 +202,9 @@ struct EndToEndTests {
     }
 
     @Test func faultlineHaltFromAnotherProcessRevertsEverythingAndTheRunStops() async throws {
-        let cluster = try TestCluster.make()
+        let cluster = try await offPool { try TestCluster.make() }
         defer { cluster.destroy() }
-        let baseline = cluster.kernelState()
+        let baseline = try await offPool { cluster.kernelState() }
         let p = try plan(cluster, """
         \(Self.isolateH1)
         method:
@@ -219,7 +213,7 @@ struct EndToEndTests {
         """)
         let e = try engine(cluster, p)
         let run = Task { await e.run() }
-        let applied = waitUntil(15) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
+        let applied = await waitUntil(15) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
         try #require(applied != nil, "\(cluster.logs())")
         let inventoryFile = cluster.dir + "/inventory.yaml"
         // An inventory file holds the `hosts:` list at its top level.
@@ -227,12 +221,12 @@ struct EndToEndTests {
         try file.write(toFile: inventoryFile, atomically: true, encoding: .utf8)
         let halt = try ChildProcess([TestCluster.faultlineBinary, "halt", "--inventory", inventoryFile, "--certs", cluster.pki],
                                     logPath: cluster.dir + "/halt.log")
-        #expect(halt.waitForExit(seconds: 15) == 0, "\(halt.logTail())")
+        #expect(try await offPool { halt.waitForExit(seconds: 15) } == 0, "\(halt.logTail())")
         let output = halt.logTail()
         print(output.split(separator: "\n").last ?? "")
         #expect(output.contains("h1: reverted 1: fl-e2e\(cluster.tag)-1-h1"), "\(output)")
         #expect(output.contains("h2: reverted 1: fl-e2e\(cluster.tag)-1-h2"), "\(output)")
-        #expect(cluster.kernelState() == baseline)
+        #expect(try await offPool { cluster.kernelState() } == baseline)
         let journal = await run.value
         #expect(journal.outcome == .aborted, "\(journal.reason ?? "")")
         #expect(journal.reason?.contains("reverted by their agent") == true)

@@ -72,7 +72,9 @@ struct EngineSchedulingTests {
         #expect(journal.outcome == .aborted)
         #expect(journal.outcome?.exitCode == 2)
         #expect(journal.reason?.contains("guard 'never healthy' tripped") == true)
-        #expect(ContinuousClock.now - started < .seconds(5), "the 30 s fault must not be waited out")
+        // Judged on the run's own clock: wall time here includes other tests' stalls.
+        #expect(journal.faults.allSatisfy { ($0.revertedAt ?? .infinity) < 5 }, "the 30 s fault must not be waited out")
+        _ = started
         for a in agents.values { #expect(a.held.isEmpty, "\(a.endpoint.name) still holds \(a.held.keys)") }
         // n1's revert came only after its slow apply returned.
         let n1 = agents["n1"]!.calls

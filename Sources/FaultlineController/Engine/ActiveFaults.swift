@@ -83,6 +83,6 @@ public actor ActiveFaults {
         order.compactMap { id in entries[id].flatMap { $0.state == .reverted ? nil : $0.fault } }
     }
 
-    /// Every fault still being applied has returned (or failed).
-    func settled() -> Bool { !entries.values.contains { $0.state == .applying } }
+    /// An apply or a revert is still under way (perhaps by another revert pass).
+    func busy() -> Bool { entries.values.contains { $0.state == .applying || $0.state == .reverting } }
 }

@@ -96,6 +96,20 @@ extension RunEngine {
         await revert(await active.takeForRevert(nil, reason: reason), reason: reason)
     }
 
+    /// Reverts every fault and returns only when no apply or revert is under way any
+    /// more, whichever pass started it: the next phase must not begin (nor the outcome be
+    /// written) while an abort's revert is still in flight. Bounded by two agent calls
+    /// and their retry; what is still unconfirmed then is left to the leases.
+    func revertEverythingAndSettle(reason: String) async {
+        await revertEverything(reason: reason, note: nil)
+        let deadline = clock.now() + 2 * plan.settings.agentTimeout.seconds + 1
+        while await active.busy(), clock.now() < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+            // An apply that returned meanwhile may have left a fault to revert.
+            await revert(await active.takeForRevert(nil, reason: reason), reason: reason)
+        }
+    }
+
     /// Renews the leases of applied faults every lease/3, one batched call per agent,
     /// until cancelled. A fault its agent no longer holds was reverted behind our back (a
     /// halt, or a lease that ran out): the run is aborted, since it is no longer the

@@ -42,7 +42,7 @@ extension RunEngine {
         // Guards and samplers stop with the method; lease renewal goes on until every
         // fault is confirmed reverted, so an in-flight apply cannot outlive its lease early.
         for w in watchers.dropFirst() { w.cancel() }
-        await revertEverything(reason: control.stop?.revertReason ?? "requested", note: nil)
+        await revertEverythingAndSettle(reason: control.stop?.revertReason ?? "requested")
         watchers[0].cancel()
         for w in watchers { await w.value }
         let agentFailure = failure.withLock { $0 }

@@ -127,7 +127,7 @@ public final class RunEngine: Sendable {
             }
         }
         // Every fault reverted, whatever happened above (idempotent).
-        await revertEverything(reason: control.stop?.revertReason ?? (facts.agentFailure != nil ? "error" : "requested"), note: nil)
+        await revertEverythingAndSettle(reason: control.stop?.revertReason ?? (facts.agentFailure != nil ? "error" : "requested"))
         for (index, runner) in methodWorkloads { facts.consistencyViolations += await finishWorkload(index, runner) }
 
         if methodRan && !control.revertOnly && !plan.rollbacks.isEmpty {

@@ -67,9 +67,10 @@ final class AgentFleet: @unchecked Sendable {
                     defer { client.close() }
                     while true {
                         if (try? await client.health()) != nil { return }
-                        if ContinuousClock.now > deadline {
+                        // A zombie: the agent exited (left for stop() to reap, so its pid is not reused).
+                        if ContinuousClock.now > deadline || AgentFleet.state(m.agentPID) == "Z" {
                             let log = (try? String(contentsOfFile: m.directory + "/agent.log", encoding: .utf8)) ?? ""
-                            throw BenchError("agent \(m.index) on port \(m.port) not healthy in time; log:\n\(log.suffix(1500))")
+                            throw BenchError("agent \(m.index) on port \(m.port) exited or is not healthy in time; log:\n\(log.suffix(1500))")
                         }
                         try await Task.sleep(for: .milliseconds(50))
                     }
@@ -135,12 +136,14 @@ final class AgentFleet: @unchecked Sendable {
 }
 
 /// Loopback ports nobody listens on, found by binding: a random start, then upwards.
+/// Below Linux's ephemeral range (32768–60999): a port picked there can be taken by an
+/// outgoing connection (ours, to the agents already up) before its agent binds it.
 struct FreePorts {
-    private var next_ = Int.random(in: 20000...40000)
+    private var next_ = Int.random(in: 20000...30000)
     mutating func next() throws -> Int {
-        for _ in 0..<20000 {
+        for _ in 0..<12000 {
             let port = next_
-            next_ = next_ >= 60000 ? 20000 : next_ + 1
+            next_ = next_ >= 32000 ? 20000 : next_ + 1
             if Self.isFree(port) { return port }
         }
         throw BenchError("no free loopback port")

@@ -77,6 +77,21 @@ var failed = false
 do {
     try await fleet.waitHealthy(timeout: .seconds(180))
     print("  started \(total) agents in \(String(format: "%.1f", seconds(ContinuousClock.now - startAt))) s")
+    // First contact: the first fault every agent ever applies, on fresh connections. Kept
+    // apart from the rounds below, whose agents have all applied a fault before.
+    do {
+        let members = fleet.members[...]
+        let clients = members.map { fleet.client($0) }
+        let pids = members.map(\.sleeperPID)
+        let apply = try await fanOut(clients) { i, c in
+            _ = try await c.apply(id: "bench-first-\(i)", fault: .pause(Pause(process: .pid(pids[i]), mechanism: .sigstop)), lease: lease)
+        }
+        try expectStates(fleet, members, "T", "first apply")
+        let revert = try await fanOut(clients) { i, c in _ = try await c.revert(id: "bench-first-\(i)") }
+        try expectStates(fleet, members, "S", "first revert")
+        clients.forEach { $0.close() }
+        print("  first fault on \(total) fresh agents (cold): apply \(ms(apply)) ms, revert \(ms(revert)) ms, total \(ms(apply + revert)) ms")
+    }
     print("")
     print("| agents | connections | health floor (median ms) | apply (median / max ms) | revert (median / max ms) | apply + revert (median / max ms) |")
     print("|---:|---|---:|---:|---:|---:|")

@@ -46,6 +46,19 @@ struct RenderHTMLTests {
         #expect(!html.contains("class=\"phase ph-after\""))
     }
 
+    /// A journal of a run that never got going (killed in preflight) still renders.
+    @Test func emptyJournalRenders() throws {
+        let journal = Journal(plan: PlanSummary(file: "p.yaml", title: "nothing happened", description: nil, tags: []),
+                              seed: 1, startedAt: RenderFixtures.start)
+        let html = HTMLReport.render(journal)
+        #expect(html.contains("<span class=\"outcome unfinished\">unfinished</span>"))
+        #expect(html.contains("<p class=\"none\">No fault was injected.</p>"))
+        #expect(html.contains("<svg ") && html.hasSuffix("</html>\n"))
+        let xml = JUnitWriter.render(journal)
+        #expect(xml.contains("tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\""))
+        #expect(xml.contains("<property name=\"outcome\" value=\"unfinished\"/>"))
+    }
+
     @Test func unrevertedFaultStandsOut() {
         var journal = RenderFixtures.aborted()
         journal.faults[1].revertedAt = nil

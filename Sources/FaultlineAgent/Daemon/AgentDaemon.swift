@@ -30,22 +30,29 @@ public final class AgentDaemon: @unchecked Sendable {
             networkNamespace: configuration.networkNamespace, controllers: configuration.controllers,
             agentPort: UInt16(configuration.listenPort), device: configuration.device,
             restart: configuration.restart, allowHostClock: configuration.policy.allowHostClock))
-        let report = Self.capabilityReport(injector: injector, policy: configuration.policy, holds: holds)
-        for entry in report.faults {
-            log.line("fault \(entry.kind.rawValue): \(entry.available ? "available" : "unavailable: \(entry.reason ?? "")")")
+        // The kernel probes (a scratch network namespace per mechanism) can take seconds
+        // when the machine is creating and deleting many namespaces, so they run beside
+        // start-up: the agent serves (and recovers its ledger) at once, and the first
+        // caller that needs the report waits for it.
+        let policy = configuration.policy, log = self.log
+        let report = CapabilityReportCache {
+            let report = Self.capabilityReport(injector: injector, policy: policy, holds: holds)
+            for entry in report.faults {
+                log.line("fault \(entry.kind.rawValue): \(entry.available ? "available" : "unavailable: \(entry.reason ?? "")")")
+            }
+            return report
         }
-        if checkOnly { return }
+        if checkOnly { _ = report.value; return }
 
         let ledgerDirectory = (configuration.ledger as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: ledgerDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let log = self.log
         let service = try AgentService(injector: injector, policy: configuration.policy, ledgerPath: configuration.ledger,
                                        audit: { log.line($0) })
         let reaper = LeaseReaper(service: service, interval: Self.reapInterval)
         reaper.start()
 
-        let router = AgentRouter(service: service, hostName: configuration.hostName, capabilities: { report })
+        let router = AgentRouter(service: service, hostName: configuration.hostName, capabilities: { report.value })
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await AgentServer.start(
             host: configuration.listenHost, port: configuration.listenPort, router: router,
@@ -101,6 +108,31 @@ public final class AgentDaemon: @unchecked Sendable {
                 sources.append(source)
             }
         }
+    }
+}
+
+/// Computes the capability report once, on its own thread, and hands it to every caller
+/// (blocking the first ones until it is ready).
+final class CapabilityReportCache: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var report: FaultlineAgentAPI.CapabilityReport?
+
+    init(_ compute: @escaping @Sendable () -> FaultlineAgentAPI.CapabilityReport) {
+        let thread = Thread { [self] in
+            let computed = compute()
+            lock.withLock { report = computed }
+            ready.signal()
+        }
+        thread.name = "faultline-capability-probe"
+        thread.start()
+    }
+
+    var value: FaultlineAgentAPI.CapabilityReport {
+        if let done = lock.withLock({ report }) { return done }
+        ready.wait()
+        ready.signal()  // let the next waiter through too
+        return lock.withLock { report! }
     }
 }
 

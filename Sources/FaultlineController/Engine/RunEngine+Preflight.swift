@@ -49,26 +49,30 @@ extension RunEngine {
             }
         }
         let hosts = inventory.hosts.filter { needs[$0.name] != nil }
-        let reports = await withTaskGroup(of: (String, Result<CapabilityReport, Error>).self) { group in
+        let clients = self.clients
+        let answers = await withTaskGroup(of: CapabilityAnswer.self, returning: [CapabilityAnswer].self) { group in
             for h in hosts {
-                group.addTask { [self] in
-                    guard let client = clients[h.name] else {
-                        return (h.name, .failure(MethodFailure(description: "no agent client")))
+                let client = clients[h.name]
+                group.addTask {
+                    guard let client else { return CapabilityAnswer(host: h.name, result: .failure(MethodFailure(description: "no agent client"))) }
+                    do { return CapabilityAnswer(host: h.name, result: .success(try await client.capabilities())) } catch {
+                        return CapabilityAnswer(host: h.name, result: .failure(error))
                     }
-                    do { return (h.name, .success(try await client.capabilities())) } catch { return (h.name, .failure(error)) }
                 }
             }
-            var out: [String: Result<CapabilityReport, Error>] = [:]
-            for await (name, r) in group { out[name] = r }
+            var out: [CapabilityAnswer] = []
+            for await answer in group { out.append(answer) }
             return out
         }
         for h in hosts {
-            switch reports[h.name]! {
+            let answer = answers.first { $0.host == h.name }?.result
+                ?? .failure(MethodFailure(description: "the capability request got no answer"))
+            switch answer {
             case .failure(let error):
                 problems.append("host \(h.name): cannot ask its agent (\(h.agent)) what it can do: \(error)")
             case .success(let report):
                 var said: Set<String> = []
-                for (path, kind) in needs[h.name]! {
+                for (path, kind) in needs[h.name] ?? [] {
                     if let reason = report.reason(kind: kind), said.insert("\(path)\(kind)").inserted {
                         problems.append("host \(h.name) cannot carry out \(path) (\(kind.rawValue)): \(reason)")
                     }
@@ -78,4 +82,10 @@ extension RunEngine {
         }
         return problems.isEmpty ? nil : "the plan cannot be carried out: " + problems.joined(separator: "; ")
     }
+}
+
+/// One agent's answer to the preflight capability question.
+struct CapabilityAnswer: Sendable {
+    var host: String
+    var result: Result<CapabilityReport, Error>
 }

@@ -48,7 +48,13 @@ nonisolated(unsafe) var agent: Process?
 nonisolated(unsafe) var sleeperPID: Int32 = 0
 
 func cleanUp() {
-    if let agent, agent.isRunning { agent.terminate(); agent.waitUntilExit() }
+    // SIGTERM lets the agent revert what it holds; processes spawned from a Dispatch
+    // thread may have it blocked, so SIGKILL follows after 5 s.
+    if let agent, agent.isRunning {
+        kill(agent.processIdentifier, SIGTERM)
+        for _ in 0..<50 where agent.isRunning { usleep(100_000) }
+        if agent.isRunning { kill(agent.processIdentifier, SIGKILL) }
+    }
     if sleeperPID > 0 { kill(sleeperPID, SIGKILL) }
     _ = try? run(["/usr/sbin/ip", "netns", "delete", tag])
     _ = try? run(["/usr/sbin/ip", "link", "delete", tag + "r"])
@@ -111,7 +117,7 @@ struct AgentBench {
             sleeper.arguments = ["netns", "exec", tag, "/bin/sleep", "3600"]
             try sleeper.run()
             sleeperPID = sleeper.processIdentifier
-            defer { sleeper.terminate(); sleeper.waitUntilExit() }
+            defer { kill(sleeper.processIdentifier, SIGKILL) }
             try await Task.sleep(for: .milliseconds(200))
 
             let peer = NetworkFilter(peers: [.cidr("10.79.254.0/24")])

@@ -37,7 +37,16 @@ enum DetachedProcess {
             var attributes = posix_spawnattr_t()
             posix_spawnattr_init(&attributes)
             defer { posix_spawnattr_destroy(&attributes) }
-            posix_spawnattr_setflags(&attributes, Int16(Self.setsidFlag))
+            // The agent's threads block signals (Dispatch workers do); a child inherits its
+            // spawner's mask, and a restarted service that ignores SIGTERM is a trap for
+            // whoever stops it next. Start it with an empty mask and default handlers.
+            var empty = sigset_t()
+            sigemptyset(&empty)
+            posix_spawnattr_setsigmask(&attributes, &empty)
+            var all = sigset_t()
+            sigfillset(&all)
+            posix_spawnattr_setsigdefault(&attributes, &all)
+            posix_spawnattr_setflags(&attributes, Int16(Self.setsidFlag | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
             var pid: pid_t = 0
             let cArgs = argv.map { strdup($0) } + [nil]
             defer { for p in cArgs { free(p) } }

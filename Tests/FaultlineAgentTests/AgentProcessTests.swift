@@ -54,7 +54,7 @@ struct AgentProcessTests {
         #expect(elapsed >= 0.9 && elapsed <= 2.0, "reverted after \(elapsed) s for a 1 s lease")
         #expect(try agent.host.nftTables().contains("fl_kept"), "the renewed fault must stay")
         #expect(try await client.faults().map(\.id) == ["kept"])
-        #expect(agent.log.contains("revert id=lapse kind=partition reason=lease-expired result=reverted"))
+        #expect(await agent.logEventually(contains: "revert id=lapse kind=partition reason=lease-expired result=reverted"))
     }
 
     @Test("mutual TLS: no certificate or one from another CA is refused; the CA's controller is served")
@@ -117,8 +117,8 @@ struct AgentProcessTests {
         }
         let elapsed = try #require(reverted, "the fault that cut the controller off was still applied after 6 s; log: \(agent.log)")
         #expect(elapsed < 3.5, "reverted after \(elapsed) s")
-        #expect(agent.log.contains("management channel check failed after applying cutoff"))
-        #expect(agent.log.contains("revert id=cutoff kind=partition reason=management-channel-lost result=reverted"))
+        #expect(await agent.logEventually(contains: "management channel check failed after applying cutoff"))
+        #expect(await agent.logEventually(contains: "revert id=cutoff kind=partition reason=management-channel-lost result=reverted"))
         let fresh = try agent.client()
         defer { fresh.close() }
         #expect(try await fresh.faults().isEmpty)

@@ -89,6 +89,18 @@ final class AgentUnderTest: @unchecked Sendable {
 
     var log: String { process.logTail(4000) }
 
+    /// Whether `text` appears in the agent's log within `timeout` seconds. The kernel
+    /// object goes before the audit line is written, so a test that saw the one waits
+    /// briefly for the other.
+    func logEventually(contains text: String, timeout: Double = 2) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            if log.contains(text) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        } while Date() < deadline
+        return log.contains(text)
+    }
+
     func destroy() {
         process.kill()
         host.destroy()

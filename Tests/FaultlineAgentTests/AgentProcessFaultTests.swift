@@ -66,4 +66,26 @@ struct AgentProcessFaultTests {
         #expect(text.contains(#"faultline_agent_faults_applied_total{kind="kill"} 1"#))
         #expect(text.contains("faultline_agent_apply_seconds_bucket"))
     }
+
+    @Test("kill -9 of the agent while a process is paused: the restarted agent resumes it")
+    func pausedProcessSurvivesAgentCrash() async throws {
+        let seconds = "\(Int.random(in: 100_000...999_999))"
+        let agent = try AgentUnderTest(tag: "ar")
+        defer { agent.destroy() }
+        try await agent.waitUntilServing()
+        let sleeper = try SpawnedProcess(["/usr/sbin/ip", "netns", "exec", agent.host.name, "/usr/bin/sleep", seconds],
+                                         logPath: agent.directory.path + "/sleeper.log")
+        defer { sleeper.kill() }
+        try await Task.sleep(for: .milliseconds(200))
+        let client = try agent.client()
+        defer { client.close() }
+        _ = try await client.apply(id: "frozen", fault: .pause(Pause(process: .pid(sleeper.pid), mechanism: .sigstop)), lease: .seconds(60))
+        #expect(Self.state(sleeper.pid) == "T")
+        agent.crash()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(Self.state(sleeper.pid) == "T", "nothing but the next agent resumes it")
+        try await agent.restart()
+        #expect(Self.state(sleeper.pid) == "S", "the restarted agent must resume the paused process")
+        #expect(await agent.logEventually(contains: "revert id=frozen kind=pause reason=recovery result=reverted"))
+    }
 }

@@ -165,7 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaultlineWorkloadsTests",
-            dependencies: ["FaultlineWorkloads", "FaultlineChecker"],
+            dependencies: ["FaultlineWorkloads", "FaultlineChecker", "FaultlineTestSupport"],
             swiftSettings: swiftSettings
         ),
         // Benchmarks: `make bench` builds them in release mode and runs them.

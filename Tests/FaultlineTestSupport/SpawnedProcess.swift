@@ -6,7 +6,7 @@ import Synchronization
 
 /// A process a test started (an agent, etcd, redis-server), killed and reaped by pid.
 ///
-/// Shared by the test targets (FaultlineTestSupport). Originally: a server process a test started (etcd, redis-server), killed and reaped by pid.
+/// Shared by the test targets (FaultlineTestSupport).
 ///
 /// The child gets no descriptor of ours beyond stdin/stdout/stderr (closefrom 3): the
 /// test runner may hold the build lock's descriptor, and a server that inherited it would

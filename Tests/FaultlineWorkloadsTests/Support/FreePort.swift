@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import FaultlineTestSupport
 import Glibc
 #endif
 

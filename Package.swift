@@ -192,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaultlineControllerTests",
-            dependencies: ["FaultlineController", "FaultlineAgentAPI", "FaultlinePlan", "FaultlineCore"],
+            dependencies: ["FaultlineController", "FaultlineAgentAPI", "FaultlinePlan", "FaultlineCore", "FaultlineTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

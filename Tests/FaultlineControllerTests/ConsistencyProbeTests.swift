@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import FaultlineTestSupport
 import Glibc
 #endif
 import FaultlinePlan
@@ -15,7 +16,7 @@ struct ConsistencyProbeTests {
         let address = "127.\(Int.random(in: 100...250)).2.1"
         let dir = "/tmp/fl-cc\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let etcd = try ChildProcess([
+        let etcd = try SpawnedProcess([
             "/usr/bin/etcd", "--name", "c1", "--data-dir", "\(dir)/c1",
             "--listen-client-urls", "http://\(address):2379", "--advertise-client-urls", "http://\(address):2379",
             "--listen-peer-urls", "http://\(address):2380", "--initial-advertise-peer-urls", "http://\(address):2380",

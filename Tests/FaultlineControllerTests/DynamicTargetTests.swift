@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import FaultlineTestSupport
 import Glibc
 #endif
 import FaultlinePlan
@@ -29,13 +30,13 @@ struct DynamicTargetTests {
         let third = Int.random(in: 100...250)
         let hosts = (1...3).map { Host(name: "e\($0)", address: "127.\(third).0.\($0)", agent: "") }
         let cluster = hosts.map { "\($0.name)=http://\($0.address):\(peerPort)" }.joined(separator: ",")
-        var members: [ChildProcess] = []
+        var members: [SpawnedProcess] = []
         defer {
             for m in members { m.kill() }
             try? FileManager.default.removeItem(atPath: dir)
         }
         for h in hosts {
-            members.append(try ChildProcess([
+            members.append(try SpawnedProcess([
                 "/usr/bin/etcd", "--name", h.name, "--data-dir", "\(dir)/\(h.name)",
                 "--listen-client-urls", "http://\(h.address):\(clientPort)", "--advertise-client-urls", "http://\(h.address):\(clientPort)",
                 "--listen-peer-urls", "http://\(h.address):\(peerPort)", "--initial-advertise-peer-urls", "http://\(h.address):\(peerPort)",
@@ -73,13 +74,13 @@ struct DynamicTargetTests {
         let replica = Host(name: "r2", address: "127.\(third).1.2", agent: "")
         let dir = "/tmp/fl-cr\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var servers: [ChildProcess] = []
+        var servers: [SpawnedProcess] = []
         defer {
             for s in servers { s.kill() }
             try? FileManager.default.removeItem(atPath: dir)
         }
         for (h, extra) in [(primary, [String]()), (replica, ["--replicaof", primary.address, "\(port)"])] {
-            servers.append(try ChildProcess(["/usr/bin/redis-server", "--bind", h.address, "--port", "\(port)", "--save", "",
+            servers.append(try SpawnedProcess(["/usr/bin/redis-server", "--bind", h.address, "--port", "\(port)", "--save", "",
                                              "--appendonly", "no", "--dir", dir, "--dbfilename", "\(h.name).rdb"] + extra,
                                             logPath: "\(dir)/\(h.name).log"))
         }

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import FaultlineTestSupport
 import Glibc
 #endif
 import FaultlineAgentAPI
@@ -136,14 +137,14 @@ struct EndToEndTests {
     }
 
     /// The `faultline` binary with a plan file; answers the process and the paths.
-    func startController(_ cluster: TestCluster, _ body: String) throws -> (ChildProcess, journal: String) {
+    func startController(_ cluster: TestCluster, _ body: String) throws -> (SpawnedProcess, journal: String) {
         let planPath = cluster.dir + "/plan.yaml"
         try ("version: 1\ntitle: e2e cli\n" + cluster.inventoryYAML + body).write(toFile: planPath, atomically: true, encoding: .utf8)
         guard FileManager.default.isExecutableFile(atPath: TestCluster.faultlineBinary) else {
-            throw E2EFailure("\(TestCluster.faultlineBinary) is missing: build it first")
+            throw TestFailure("\(TestCluster.faultlineBinary) is missing: build it first")
         }
         let journal = cluster.dir + "/journal.json"
-        let process = try ChildProcess([TestCluster.faultlineBinary, "run", planPath, "--certs", cluster.pki, "--journal", journal],
+        let process = try SpawnedProcess([TestCluster.faultlineBinary, "run", planPath, "--certs", cluster.pki, "--journal", journal],
                                        logPath: cluster.dir + "/controller.log", environment: ["NO_COLOR": "1", "PATH": "/usr/sbin:/usr/bin:/bin"])
         return (process, journal)
     }
@@ -219,7 +220,7 @@ struct EndToEndTests {
         // An inventory file holds the `hosts:` list at its top level.
         let file = cluster.inventoryYAML.split(separator: "\n").dropFirst().map { $0.dropFirst(2) }.joined(separator: "\n") + "\n"
         try file.write(toFile: inventoryFile, atomically: true, encoding: .utf8)
-        let halt = try ChildProcess([TestCluster.faultlineBinary, "halt", "--inventory", inventoryFile, "--certs", cluster.pki],
+        let halt = try SpawnedProcess([TestCluster.faultlineBinary, "halt", "--inventory", inventoryFile, "--certs", cluster.pki],
                                     logPath: cluster.dir + "/halt.log")
         #expect(try await offPool { halt.waitForExit(seconds: 15) } == 0, "\(halt.logTail())")
         let output = halt.logTail()

@@ -4,7 +4,8 @@ import Glibc
 import Foundation
 import Synchronization
 
-/// A process a test started (an agent, etcd, redis-server), killed and reaped by pid.
+/// A process a test started (an agent, etcd, redis-server, an HTTP server, a `faultline
+/// run`), signalled, killed and reaped by its pid only.
 ///
 /// Shared by the test targets (FaultlineTestSupport).
 ///
@@ -16,9 +17,11 @@ public final class SpawnedProcess: Sendable {
     public let pid: pid_t
     public let argv: [String]
     public let logPath: String
-    private let reaped = Mutex(false)
+    /// The wait status once reaped.
+    private let status = Mutex<Int32?>(nil)
 
-    public init(_ argv: [String], logPath: String) throws {
+    /// `environment`: the child's whole environment (nil: ours).
+    public init(_ argv: [String], logPath: String, environment: [String: String]? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -30,8 +33,11 @@ public final class SpawnedProcess: Sendable {
         }
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
+        let cEnv: [UnsafeMutablePointer<CChar>?]? = environment.map { env in env.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { cEnv?.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
+        let result = cEnv.map { env in env.withUnsafeBufferPointer { posix_spawn(&pid, argv[0], &actions, nil, cArgs, UnsafeMutablePointer(mutating: $0.baseAddress)) } }
+            ?? posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
         guard result == 0 else { throw TestFailure("posix_spawn \(argv[0]): \(String(cString: strerror(result)))") }
         self.pid = pid
         self.argv = argv
@@ -48,26 +54,42 @@ public final class SpawnedProcess: Sendable {
         return unsafeBitCast(symbol, to: AddCloseFrom.self)
     }()
 
+    /// Sends a signal if the process has not been reaped yet (so never to a reused pid).
+    public func signal(_ number: Int32) {
+        status.withLock { s in if s == nil { _ = Glibc.kill(pid, number) } }
+    }
+
     /// SIGKILL and reap (once).
     public func kill() {
-        reaped.withLock { reaped in
-            guard !reaped else { return }
+        status.withLock { s in
+            guard s == nil else { return }
             _ = Glibc.kill(pid, SIGKILL)
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            reaped = true
+            var st: Int32 = 0
+            while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
+            s = st
         }
     }
 
-    /// True if it exited by itself (reaps it then).
-    public var hasExited: Bool {
-        reaped.withLock { reaped in
-            if reaped { return true }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { reaped = true }
-            return reaped
+    /// Waits up to `seconds` for the process to exit; answers its exit code (128+signal
+    /// when killed), or nil if it is still running.
+    public func waitForExit(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let done: Int32? = status.withLock { s in
+                if s == nil {
+                    var st: Int32 = 0
+                    if waitpid(pid, &st, WNOHANG) == pid { s = st }
+                }
+                return s
+            }
+            if let st = done { return (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f) }
+            if Date() >= deadline { return nil }
+            usleep(10_000)
         }
     }
+
+    /// True if it has exited (reaps it then).
+    public var hasExited: Bool { waitForExit(seconds: 0) != nil }
 
     /// The end of its log, for failure messages.
     public func logTail(_ count: Int = 800) -> String {

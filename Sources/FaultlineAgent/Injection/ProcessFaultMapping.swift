@@ -12,34 +12,29 @@ public struct ProcessScope: Sendable {
     public var networkNamespacePath: String?
 
     public init(networkNamespace: String?) {
-        networkNamespacePath = networkNamespace.map { ProcShims.networkNamespacePath($0) }
+        networkNamespacePath = networkNamespace.map { FaultlineProcShims.ProcessSelector.networkNamespacePath($0) }
     }
 
     public func resolve(_ selector: FaultlineCore.ProcessSelector) throws -> [ProcessIdentity] {
-        let found: [ProcessIdentity]
-        switch selector {
-        case .namespace:
-            guard let path = networkNamespacePath else {
-                throw MappingError.refused("'every process of the host' is only meaningful on a namespace host; this agent serves the whole machine")
-            }
-            found = try ProcessSelection.resolve(.networkNamespace(path))
-        default:
-            found = try ProcessSelection.resolve(Self.shimSelector(selector))
-        }
+        let found = try ProcessSelection.resolve(try shimSelector(selector))
         guard let path = networkNamespacePath else { return found }
         let namespace = try SystemFiles.deviceAndInode(path)
         return found.filter { (try? ProcFS.networkNamespace(of: $0.pid)) == namespace }
     }
 
-    static func shimSelector(_ selector: FaultlineCore.ProcessSelector) -> FaultlineProcShims.ProcessSelector {
+    func shimSelector(_ selector: FaultlineCore.ProcessSelector) throws -> FaultlineProcShims.ProcessSelector {
         switch selector {
-        case .pid(let pid): .pid(pid)
-        case .pidfile(let path): .pidfile(path: path)
-        case .name(let name): .name(name)
-        case .commandLine(let regex): .commandLine(regex: regex)
-        case .cgroup(let path): .cgroup(path: path, recursive: true)
-        case .systemdUnit(let unit): .systemdUnit(unit)
-        case .namespace: .name("")  // handled by the caller
+        case .pid(let pid): return .pid(pid)
+        case .pidfile(let path): return .pidfile(path: path)
+        case .name(let name): return .name(name)
+        case .commandLine(let regex): return .commandLine(regex: regex)
+        case .cgroup(let path): return .cgroup(path: path, recursive: true)
+        case .systemdUnit(let unit): return .systemdUnit(unit)
+        case .namespace:
+            guard let path = networkNamespacePath else {
+                throw MappingError.refused("'every process of the host' is only meaningful on a namespace host; this agent serves the whole machine")
+            }
+            return .networkNamespace(path)
         }
     }
 
@@ -50,11 +45,5 @@ public struct ProcessScope: Sendable {
         case .systemdUnit(let unit): return try ProcessSelection.cgroupPath(ofSystemdUnit: unit)
         default: return nil
         }
-    }
-}
-
-enum ProcShims {
-    static func networkNamespacePath(_ nameOrPath: String) -> String {
-        FaultlineProcShims.ProcessSelector.networkNamespacePath(nameOrPath)
     }
 }

@@ -113,8 +113,7 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
             case .bandwidth(let spec): try BandwidthShim().apply(spec, for: faultID)
             }
         case (.kill(let u, _, _), .kill(let k)):
-            let applied = try KillFault().apply(.init(targets: u.targets, signal: FaultlineProcShims.Signal(k.signal.number)), undo: u)
-            _ = applied
+            _ = try KillFault().apply(.init(targets: u.targets, signal: FaultlineProcShims.Signal(k.signal.number)), undo: u)
         case (.pauseSignal(let u), _):
             _ = try SignalPause().apply(.init(targets: u.targets), undo: u)
         case (.pauseFreezer(let u), _):

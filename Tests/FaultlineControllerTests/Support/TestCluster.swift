@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import FaultlineAgentAPI
 import FaultlineController
 import FaultlinePlan
@@ -16,8 +17,8 @@ final class TestCluster: @unchecked Sendable {
     let subnet: Int
     let dir: String
     let hostCount: Int
-    var agents: [ChildProcess] = []
-    var servers: [ChildProcess] = []
+    var agents: [SpawnedProcess] = []
+    var servers: [SpawnedProcess] = []
     var namespacesMade: [String] = []
     var bridgeMade = false
 
@@ -42,13 +43,13 @@ final class TestCluster: @unchecked Sendable {
         subnet = Int.random(in: 1...254)
         hostCount = hosts
         var template = Array("/tmp/fl-ce\(tag)-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw E2EFailure("mkdtemp failed") }
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw TestFailure("mkdtemp failed") }
         dir = String(cString: made)
     }
 
     static func make(hosts: Int = 2) throws -> TestCluster {
         guard FileManager.default.isExecutableFile(atPath: agentBinary) else {
-            throw E2EFailure("\(agentBinary) is missing: build it first (swift build --product faultline-agent)")
+            throw TestFailure("\(agentBinary) is missing: build it first (swift build --product faultline-agent)")
         }
         let c = try TestCluster(hosts: hosts)
         do { try c.build() } catch {
@@ -105,12 +106,12 @@ final class TestCluster: @unchecked Sendable {
               allow-host-clock: false
             """
             try config.write(toFile: "\(dir)/h\(i).yaml", atomically: true, encoding: .utf8)
-            agents.append(try ChildProcess(["/usr/sbin/ip", "netns", "exec", ns, Self.agentBinary, "--config", "\(dir)/h\(i).yaml"],
+            agents.append(try SpawnedProcess(["/usr/sbin/ip", "netns", "exec", ns, Self.agentBinary, "--config", "\(dir)/h\(i).yaml"],
                                            logPath: "\(dir)/agent-h\(i).log"))
             let www = "\(dir)/www\(i)"
             try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
             try "faultline-e2e h\(i)\n".write(toFile: www + "/index.html", atomically: true, encoding: .utf8)
-            servers.append(try ChildProcess(["/usr/sbin/ip", "netns", "exec", ns, "/usr/bin/env", "python3", "-m", "http.server", "8000",
+            servers.append(try SpawnedProcess(["/usr/sbin/ip", "netns", "exec", ns, "/usr/bin/env", "python3", "-m", "http.server", "8000",
                                              "--bind", address(i), "--directory", www], logPath: "\(dir)/http-h\(i).log"))
         }
         for i in 1...hostCount { try waitForAgent(i) }
@@ -137,7 +138,7 @@ final class TestCluster: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(15)
         var last = ""
         while Date() < deadline {
-            if agents[i - 1].waitForExit(seconds: 0) != nil { throw E2EFailure("agent h\(i) exited: \(agents[i - 1].logTail())") }
+            if agents[i - 1].waitForExit(seconds: 0) != nil { throw TestFailure("agent h\(i) exited: \(agents[i - 1].logTail())") }
             let ok = Self.block { () -> String? in
                 do { _ = try await client.health(); return nil } catch { return "\(error)" }
             }
@@ -145,7 +146,7 @@ final class TestCluster: @unchecked Sendable {
             last = ok!
             usleep(100_000)
         }
-        throw E2EFailure("agent h\(i) did not answer within 15 s: \(last)\n\(agents[i - 1].logTail())")
+        throw TestFailure("agent h\(i) did not answer within 15 s: \(last)\n\(agents[i - 1].logTail())")
     }
 
     private func waitForServer(_ i: Int) throws {
@@ -154,7 +155,7 @@ final class TestCluster: @unchecked Sendable {
             if (try? tool(["/usr/bin/curl", "-s", "-m", "1", "http://\(address(i)):8000/"]))?.contains("faultline-e2e") == true { return }
             usleep(100_000)
         }
-        throw E2EFailure("http server on h\(i) did not answer: \(servers[i - 1].logTail())")
+        throw TestFailure("http server on h\(i) did not answer: \(servers[i - 1].logTail())")
     }
 
     /// Whether h`from` can fetch h`to`'s page right now (real traffic between the namespaces).

@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FaultlineTestSupport
+import Foundation
+
+/// A real Prometheus (Debian's `prometheus`) for one test: its own temporary directory
+/// for configuration and storage, listening on 127.0.0.1 at a free port, scraping every
+/// second only targets the test names (itself, and endpoints the test serves).
+///
+/// `stop()` (call it in `defer`) kills it by pid and removes its directory.
+final class PrometheusTestServer: Sendable {
+    static let binary = "/usr/bin/prometheus"
+
+    let directory: TemporaryDirectory
+    let port: UInt16
+    let process: SpawnedProcess
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// - Parameter targets: job name → `host:port` endpoints serving `/metrics`.
+    init(scraping targets: [String: [String]] = [:]) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw TestFailure("\(Self.binary) is missing: install Debian's prometheus package (make deps)")
+        }
+        directory = try TemporaryDirectory("prom")
+        do {
+            port = try Self.freeLoopbackPort()
+            var config = """
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            scrape_configs:
+              - job_name: prometheus
+                static_configs:
+                  - targets: ["127.0.0.1:\(port)"]
+
+            """
+            for (job, endpoints) in targets.sorted(by: { $0.key < $1.key }) {
+                config += """
+                  - job_name: \(job)
+                    static_configs:
+                      - targets: [\(endpoints.map { "\"\($0)\"" }.joined(separator: ", "))]
+
+                """
+            }
+            try config.write(toFile: directory.path + "/prometheus.yml", atomically: true, encoding: .utf8)
+            process = try SpawnedProcess([Self.binary, "--config.file=\(directory.path)/prometheus.yml",
+                                          "--storage.tsdb.path=\(directory.path)/data",
+                                          "--web.listen-address=127.0.0.1:\(port)"],
+                                         logPath: directory.path + "/prometheus.log")
+        } catch {
+            directory.remove()
+            throw error
+        }
+    }
+
+    func stop() {
+        process.kill()
+        directory.remove()
+    }
+
+    /// Waits until `/-/ready` answers 200; throws with Prometheus' log otherwise.
+    func waitUntilReady(seconds: Double = 20) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if process.hasExited { throw TestFailure("prometheus exited:\n\(process.logTail())") }
+            if (try? tool(["/usr/bin/curl", "-s", "-f", "-m", "1", url + "/-/ready"]))?.contains("Ready") == true { return }
+            usleep(100_000)
+        }
+        throw TestFailure("prometheus was not ready within \(seconds) s:\n\(process.logTail())")
+    }
+
+    /// Waits until an instant query returns at least one series (the first scrapes take
+    /// a few seconds after start, whatever the interval).
+    func waitForSeries(_ query: String, seconds: Double = 30) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = (try? tool(["/usr/bin/curl", "-s", "-m", "2", "-G", url + "/api/v1/query", "--data-urlencode", "query=\(query)"])) ?? ""
+            if last.contains("\"result\":[{") { return }
+            usleep(200_000)
+        }
+        throw TestFailure("prometheus had no series for \(query) within \(seconds) s; last answer: \(last)\n\(process.logTail())")
+    }
+
+    /// A loopback TCP port nobody listens on right now (bound to port 0, then released).
+    static func freeLoopbackPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw TestFailure("bind: \(String(cString: strerror(errno)))") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw TestFailure("getsockname: \(String(cString: strerror(errno)))") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+}
+
+/// A static `/metrics` exposition the test controls, served on loopback by
+/// `python3 -m http.server` from a directory of its own; `stop()` kills it and removes it.
+final class MetricsEndpoint: Sendable {
+    let directory: TemporaryDirectory
+    let port: UInt16
+    let process: SpawnedProcess
+    var address: String { "127.0.0.1:\(port)" }
+
+    init(exposition: String) throws {
+        directory = try TemporaryDirectory("metrics")
+        do {
+            try exposition.write(toFile: directory.path + "/metrics", atomically: true, encoding: .utf8)
+            port = try PrometheusTestServer.freeLoopbackPort()
+            process = try SpawnedProcess(["/usr/bin/python3", "-m", "http.server", String(port), "--bind", "127.0.0.1",
+                                          "--directory", directory.path], logPath: directory.path + "/http.log")
+        } catch {
+            directory.remove()
+            throw error
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if (try? tool(["/usr/bin/curl", "-s", "-f", "-m", "1", "http://\(address)/metrics"]))?.contains("# TYPE") == true { return }
+            usleep(100_000)
+        }
+        stop()
+        throw TestFailure("the metrics endpoint on \(address) did not answer")
+    }
+
+    func stop() {
+        process.kill()
+        directory.remove()
+    }
+}

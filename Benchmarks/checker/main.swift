@@ -3,7 +3,8 @@
 // machine-readable `RESULT <name> <seconds> <verdict>` line per case (for
 // run-vs-porcupine.sh).
 //
-//   checker-bench [--data DIR] [--repeat N] [--write-generated DIR] [--only etcd|kv|generated]
+//   checker-bench [--data DIR] [--repeat N] [--write-generated DIR]
+//                 [--only etcd|kv|kv-NAME|generated|generated-register|generated-cas|generated-kv]
 //
 // --write-generated writes the generated histories (register.jsonl, cas.jsonl, kv.jsonl) in
 // Faultline's format for the Porcupine side of run-vs-porcupine.sh.
@@ -127,10 +128,12 @@ let generated = [
     Generated(name: "generated cas register, 50 clients × 20 000 ops, 1 key, 1% info", generator: cas50, model: .cas),
     Generated(name: "generated kv, 50 clients × 20 000 ops, 10 keys", generator: kv50, model: .kv),
 ]
-for (index, item) in generated.enumerated() where only == nil || only == "generated" {
+let generatedKinds = ["register", "cas", "kv"]
+for (index, item) in generated.enumerated()
+where only == nil || only == "generated" || only == "generated-" + generatedKinds[index] {
     let history = item.generator.generate(seed: 42)
     if let generatedPath {
-        let file = generatedPath + "/" + ["register", "cas", "kv"][index] + ".jsonl"
+        let file = generatedPath + "/" + generatedKinds[index] + ".jsonl"
         try! FaultlineHistoryWriter.write(history).write(toFile: file, atomically: true, encoding: .utf8)
     }
     let savedRepeats = repeats

@@ -7,6 +7,9 @@ extension LinearizabilityResult {
         var lines: [String] = []
         let subject = report.label.isEmpty ? "the register" : "key \"\(report.label)\""
         lines.append("not linearizable: \(subject) (\(report.operationCount) operations)")
+        if let conflict = report.conflict {
+            return (lines + conflict.explanationLines(describe: describe)).joined(separator: "\n")
+        }
         let shownStart = max(0, report.order.count - prefixShown)
         if report.order.isEmpty {
             lines.append("  no operation can take effect first, from the initial state \(report.stateAtBlock ?? "?")")

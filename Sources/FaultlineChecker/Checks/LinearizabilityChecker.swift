@@ -9,19 +9,31 @@ public enum LinearizabilityChecker {
         case kv
     }
 
+    /// Memory the searches of one check may add to their caches, by default: beyond it the
+    /// check answers `unknown` (with `SearchLimit.memory`) instead of exhausting the machine.
+    public static let defaultMemoryLimit = 4 << 30
+
     /// Checks a recorded history against one of the built-in models, per key.
-    /// - Parameter timeout: budget for the whole check; `nil` = no limit.
-    public static func check(_ history: History, model: HistoryModel,
-                             timeout: Duration? = nil) throws(ModelMismatch) -> LinearizabilityResult {
+    /// - Parameters:
+    ///   - timeout: budget for the whole check; `nil` = no limit.
+    ///   - memoryLimit: bytes the searches may add to their caches, all partitions together.
+    ///   - strategy: `.automatic` decides read/write registers whose writes wrote distinct
+    ///     values (what Faultline's workloads record) with the polynomial block-order test,
+    ///     any other partition with the general search.
+    public static func check(_ history: History, model: HistoryModel, timeout: Duration? = nil,
+                             memoryLimit: Int = defaultMemoryLimit,
+                             strategy: CheckStrategy = .automatic) throws(ModelMismatch) -> LinearizabilityResult {
         switch model {
         case .register, .cas:
             let converted = try RegisterModel.operations(of: history, allowCompareAndSet: model == .cas)
-            return check(RegisterModel.model(values: converted.values, keys: converted.keys),
-                         operations: converted.operations, timeout: timeout)
+            return check(ResolvedModel(RegisterModel.model(values: converted.values, keys: converted.keys)),
+                         operations: converted.operations, timeout: timeout, memoryLimit: memoryLimit,
+                         shortcut: strategy == .automatic ? UniqueValueRegisterCheck.run : nil)
         case .kv:
             let converted = try KeyValueModel.operations(of: history)
-            return check(KeyValueModel.model(keys: converted.keys),
-                         operations: converted.operations, timeout: timeout)
+            return check(ResolvedModel(KeyValueModel.model(keys: converted.keys)),
+                         operations: converted.operations, timeout: timeout, memoryLimit: memoryLimit,
+                         shortcut: nil)
         }
     }
 
@@ -32,18 +44,32 @@ public enum LinearizabilityChecker {
     /// vary from run to run; the verdict cannot.
     public static func check<State, Input, Output>(
         _ model: Model<State, Input, Output>, operations: [ModelOperation<Input, Output>],
-        timeout: Duration? = nil
+        timeout: Duration? = nil, memoryLimit: Int = defaultMemoryLimit
     ) -> LinearizabilityResult {
-        let resolved = ResolvedModel(model)
+        check(ResolvedModel(model), operations: operations, timeout: timeout, memoryLimit: memoryLimit,
+              shortcut: nil)
+    }
+
+    /// `shortcut` decides a partition without search when it can (non-nil answer).
+    static func check<State, Input, Output>(
+        _ resolved: ResolvedModel<State, Input, Output>, operations: [ModelOperation<Input, Output>],
+        timeout: Duration?, memoryLimit: Int,
+        shortcut: (@Sendable ([ModelOperation<Input, Output>]) -> PartitionSearchResult?)?
+    ) -> LinearizabilityResult {
         let partitions = resolved.partition(operations)
         let deadline = timeout.map { ContinuousClock.now + $0 }
-        let coordination = SearchCoordination()
+        let coordination = SearchCoordination(memoryLimit: memoryLimit)
         let slots = ResultSlots(count: partitions.count)
 
         let work: @Sendable (Int) -> Void = { index in
             let budget = SearchBudget(deadline: deadline, coordination: coordination, partitionIndex: index)
-            let search = LinearizationSearch(model: resolved, operations: partitions[index].operations)
-            let result = search.run(budget: budget)
+            let result: PartitionSearchResult
+            if let shortcut, let decided = shortcut(partitions[index].operations) {
+                result = decided
+            } else {
+                let search = LinearizationSearch(model: resolved, operations: partitions[index].operations)
+                result = search.run(budget: budget)
+            }
             if result.verdict == .illegal { coordination.reportIllegal(partition: index) }
             slots.store(result, at: index)
         }
@@ -59,11 +85,13 @@ public enum LinearizabilityChecker {
                                          order: result.order.map(source), statesAfter: result.statesAfter,
                                          blocked: result.blocked.map(source), pending: result.pending.map(source),
                                          stateAtBlock: result.stateAtBlock, iterations: result.iterations,
-                                         states: result.states, configurations: result.configurations)
+                                         states: result.states, configurations: result.configurations,
+                                         conflict: result.conflict?.mapOperations(source), method: result.method)
             switch result.verdict {
             case .ok: report.verdict = .ok
             case .illegal: report.verdict = .illegal; anyIllegal = true
-            case .timedOut: report.verdict = .unknown; anyUnknown = true
+            case .timedOut: report.verdict = .unknown; report.limitReached = .time; anyUnknown = true
+            case .outOfMemory: report.verdict = .unknown; report.limitReached = .memory; anyUnknown = true
             case .superseded: report.verdict = nil
             }
             reports.append(report)

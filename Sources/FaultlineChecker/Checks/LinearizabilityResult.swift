@@ -44,4 +44,35 @@ public struct PartitionReport: Sendable {
     public var iterations: Int
     public var states: Int
     public var configurations: Int
+    /// `illegal` found by `PartitionMethod.uniqueValueBlocks`: the fact that rules out every
+    /// order (then `order` is empty and `blocked` nil).
+    public var conflict: ValueOrderConflict? = nil
+    /// How this partition was decided.
+    public var method: PartitionMethod = .search
+    /// `unknown`: which budget ran out.
+    public var limitReached: SearchLimit? = nil
+}
+
+/// How a partition was checked.
+public enum PartitionMethod: String, Sendable, Equatable {
+    /// The general search (Wing & Gong with Lowe's cache), for any model.
+    case search
+    /// Read/write register with a distinct value per write: the polynomial block-order test
+    /// (Gibbons & Korach), no search.
+    case uniqueValueBlocks
+}
+
+/// The budget a check ran out of (verdict `unknown`).
+public enum SearchLimit: String, Sendable, Equatable {
+    case time
+    case memory
+}
+
+/// Which algorithms a check may use.
+public enum CheckStrategy: Sendable, Equatable {
+    /// The polynomial test where its preconditions hold (unique-value read/write registers),
+    /// else the general search.
+    case automatic
+    /// The general search only (for cross-checking the specialised test).
+    case searchOnly
 }

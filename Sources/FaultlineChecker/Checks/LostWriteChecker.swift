@@ -51,45 +51,111 @@ public enum LostWriteChecker {
         var unverified = 0
         for key in byKey.keys.sorted() {
             let (writes, reads) = byKey[key]!
-            // Reads sorted by invocation, so "reads that began after t" is a suffix.
-            let sortedReads = reads.sorted { ops[$0].invoke < ops[$1].invoke }
-            let readStarts = sortedReads.map { ops[$0].invoke }
-            for w in writes where ops[w].outcome == .ok {
-                let write = ops[w]
-                guard let completed = write.completion else { continue }
-                var first = readStarts.partitioningIndex { $0 > completed }
-                if first == sortedReads.count { unverified += 1; continue }
-                // Writes that may have overwritten `w`: they do not strictly precede it.
-                let successors = writes.filter { other in
-                    other != w && !(ops[other].outcome == .ok && (ops[other].completion ?? .max) < write.invoke)
-                }
-                var reflected = false
-                while first < sortedReads.count && !reflected {
-                    let value = ops[sortedReads[first]].value
-                    reflected = reflects(value, write: write, successors: successors, ops: ops, semantics: semantics)
-                    first += 1
-                }
-                if !reflected {
-                    let later = Array(sortedReads[readStarts.partitioningIndex { $0 > completed }...])
-                    lost.append(LostWrite(write: w, laterReads: later))
-                }
-            }
+            let found = check(writes: writes, reads: reads, ops: ops, semantics: semantics)
+            lost += found.lost
+            unverified += found.unverified
         }
         lost.sort { $0.write < $1.write }
         return Result(lost: lost, unverified: unverified)
     }
 
-    static func reflects(_ value: String?, write: Operation, successors: [Int], ops: [Operation],
-                         semantics: Semantics) -> Bool {
+    /// One key, in O((W + R) log R) for registers (plus the length of the values read, for
+    /// appends), instead of comparing each write with each later read and each other write.
+    ///
+    /// A write `x` does not strictly precede `w` when it is not an ok write that completed
+    /// before `w` began, i.e. when `reach(x) ≥ w.invoke`, with `reach(x)` = x's completion if
+    /// ok, else infinity. So a read whose value some writes `X` could explain reflects `w`
+    /// through a successor iff `max reach(X) ≥ w.invoke` (`x` = `w` itself means the read
+    /// returned `w`'s value, which reflects `w` anyway). Suffix maxima of that number over the
+    /// reads sorted by invocation answer "does a read that began after `w` completed reflect
+    /// `w` through a successor" in O(1) per write.
+    static func check(writes: [Int], reads: [Int], ops: [Operation], semantics: Semantics)
+        -> (lost: [LostWrite], unverified: Int)
+    {
+        func reach(_ index: Int) -> UInt64 {
+            ops[index].outcome == .ok ? (ops[index].completion ?? .max) : .max
+        }
+        // Reads sorted by invocation, so "reads that began after t" is a suffix.
+        let sortedReads = reads.sorted { (ops[$0].invoke, $0) < (ops[$1].invoke, $1) }
+        let readStarts = sortedReads.map { ops[$0].invoke }
+
+        // For each read, the greatest reach among the writes that explain it as a successor
+        // (nil: none does).
+        var successorReach = [UInt64?](repeating: nil, count: sortedReads.count)
         switch semantics {
         case .register:
-            if value == write.value { return true }
-            return successors.contains { ops[$0].value == value }
+            // Writes of the value read (values may repeat: the greatest reach counts).
+            var reachOfValue: [String?: UInt64] = [:]
+            for w in writes { reachOfValue[ops[w].value] = max(reachOfValue[ops[w].value] ?? 0, reach(w)) }
+            for (position, r) in sortedReads.enumerated() {
+                successorReach[position] = reachOfValue[ops[r].value]
+            }
         case .appending:
-            guard let value else { return false }
-            if let written = write.value, value.contains(written) { return true }
-            return successors.contains { ops[$0].kind == .write && ops[$0].value.map(value.hasPrefix) == true }
+            // Puts whose value begins the value read: look up each prefix length a put has.
+            var reachOfPut: [Substring: UInt64] = [:]
+            for w in writes where ops[w].kind == .write {
+                guard let value = ops[w].value else { continue }
+                reachOfPut[Substring(value)] = max(reachOfPut[Substring(value)] ?? 0, reach(w))
+            }
+            let lengths = Set(reachOfPut.keys.map(\.count)).sorted()
+            for (position, r) in sortedReads.enumerated() {
+                guard let value = ops[r].value else { continue }
+                var end = value.startIndex
+                var length = 0
+                for wanted in lengths {
+                    while length < wanted && end < value.endIndex {
+                        end = value.index(after: end)
+                        length += 1
+                    }
+                    if length < wanted { break }
+                    if let found = reachOfPut[value[..<end]] {
+                        successorReach[position] = max(successorReach[position] ?? 0, found)
+                    }
+                }
+            }
         }
+        // Suffix maxima: the greatest successor reach among the reads from each position on.
+        var suffixReach = [UInt64?](repeating: nil, count: sortedReads.count + 1)
+        for position in stride(from: sortedReads.count - 1, through: 0, by: -1) {
+            if let here = successorReach[position] {
+                suffixReach[position] = max(suffixReach[position + 1] ?? 0, here)
+            } else {
+                suffixReach[position] = suffixReach[position + 1]
+            }
+        }
+        // Register semantics: the latest invocation of a read of each value.
+        var lastReadOfValue: [String?: UInt64] = [:]
+        if semantics == .register {
+            for r in sortedReads { lastReadOfValue[ops[r].value] = ops[r].invoke }
+        }
+
+        var lost: [LostWrite] = []
+        var unverified = 0
+        for w in writes where ops[w].outcome == .ok {
+            let write = ops[w]
+            guard let completed = write.completion else { continue }
+            let first = readStarts.partitioningIndex { $0 > completed }
+            if first == sortedReads.count { unverified += 1; continue }
+            if let reached = suffixReach[first], reached >= write.invoke { continue }
+            let reflected: Bool
+            switch semantics {
+            case .register:
+                // Some read that began after w completed returned w's value.
+                if let last = lastReadOfValue[write.value] { reflected = last > completed } else { reflected = false }
+            case .appending:
+                // Some later read contains w's value. The scan stops at the first that does,
+                // which in a healthy history is one of the next few reads.
+                if let written = write.value {
+                    reflected = sortedReads[first...].contains { ops[$0].value?.contains(written) == true }
+                } else {
+                    reflected = false
+                }
+            }
+            if !reflected {
+                lost.append(LostWrite(write: w, laterReads: Array(sortedReads[first...])))
+            }
+        }
+        return (lost, unverified)
     }
 
     /// A short account, one line per lost write.

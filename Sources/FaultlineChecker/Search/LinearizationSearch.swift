@@ -1,6 +1,6 @@
 /// What one partition's search found.
 struct PartitionSearchResult: Sendable {
-    enum Verdict: Sendable { case ok, illegal, timedOut, superseded }
+    enum Verdict: Sendable { case ok, illegal, timedOut, outOfMemory, superseded }
     var verdict: Verdict
     /// Positions (in the partition's operation list) in the order found: the whole
     /// linearization when `ok`, else the longest linearizable prefix reached.
@@ -17,6 +17,9 @@ struct PartitionSearchResult: Sendable {
     var iterations: Int
     var states = 0
     var configurations = 0
+    /// When illegal by `UniqueValueRegisterCheck`: the fact that rules out every order.
+    var conflict: ValueOrderConflict? = nil
+    var method: PartitionMethod = .search
 }
 
 /// Checks one partition for linearizability: the Wing & Gong search with Lowe's cache of
@@ -103,6 +106,11 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
             readOnly[i] = model.readOnly(operation.input, operation.output)
         }
         var visited = VisitedSet(words: words, initialCapacity: max(1024, 4 * n))
+        // Growth of the visited set is what the check's memory limit bounds: capacity for
+        // entries granted so far, and bytes reserved (given back when the search ends).
+        var grantedEntries = visited.capacityForEntries
+        var reservedBytes = 0
+        defer { budget.release(bytes: reservedBytes) }
         var memo = TransitionMemo(initialCapacity: max(1024, 4 * n))
         defer {
             bits.deallocate(); zobristKey.deallocate()
@@ -187,6 +195,17 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
                     let bit = UInt64(1) << UInt64(op & 63)
                     bits[word] |= bit
                     let nextZobrist = zobrist ^ zobristKey[Int(op)]
+                    if visited.isFull && grantedEntries == visited.capacityForEntries {
+                        let growth = visited.bytes
+                        guard budget.reserve(bytes: growth) else {
+                            return PartitionSearchResult(
+                                verdict: .outOfMemory, order: [], statesAfter: [], blocked: nil, pending: [],
+                                stateAtBlock: nil, iterations: iterations, states: states.count,
+                                configurations: visited.count)
+                        }
+                        reservedBytes += growth
+                        grantedEntries = 2 * visited.capacityForEntries
+                    }
                     if visited.insert(hash: nextZobrist ^ mixState(target), state: target, bits: bits) {
                         frameOp[depth] = op
                         frameState[depth] = state

@@ -12,6 +12,16 @@ struct SearchBudget: Sendable {
 
     enum Stop { case timedOut, superseded }
 
+    /// Asks for `bytes` more memory for this search's caches; false when the check's
+    /// memory limit would be exceeded (the search then gives up: verdict unknown).
+    func reserve(bytes: Int) -> Bool {
+        coordination.reserve(bytes: bytes)
+    }
+
+    func release(bytes: Int) {
+        coordination.release(bytes: bytes)
+    }
+
     func shouldStop() -> Stop? {
         let illegal = coordination.lowestIllegalPartition.load(ordering: .relaxed)
         if illegal != Int.max && illegal != partitionIndex {
@@ -25,6 +35,30 @@ struct SearchBudget: Sendable {
 /// State shared by the searches of one check.
 final class SearchCoordination: Sendable {
     let lowestIllegalPartition = Atomic<Int>(Int.max)
+    /// Bytes all searches of the check may add to their caches of visited configurations
+    /// (what grows without bound on hard histories), and how much they hold now.
+    let memoryLimit: Int
+    let reservedBytes = Atomic<Int>(0)
+
+    init(memoryLimit: Int = .max) {
+        self.memoryLimit = memoryLimit
+    }
+
+    func reserve(bytes: Int) -> Bool {
+        var current = reservedBytes.load(ordering: .relaxed)
+        while true {
+            let (sum, overflow) = current.addingReportingOverflow(bytes)
+            if overflow || sum > memoryLimit { return false }
+            let (exchanged, original) = reservedBytes.compareExchange(
+                expected: current, desired: sum, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+    }
+
+    func release(bytes: Int) {
+        reservedBytes.subtract(bytes, ordering: .relaxed)
+    }
 
     func reportIllegal(partition: Int) {
         var current = lowestIllegalPartition.load(ordering: .relaxed)

@@ -43,6 +43,13 @@ struct VisitedSet {
         arena.deallocate()
     }
 
+    /// True when the next new configuration makes the set double its memory.
+    var isFull: Bool { count == entryCapacity }
+    var capacityForEntries: Int { entryCapacity }
+
+    /// Bytes the set holds now, which is also how much more it takes when it doubles.
+    var bytes: Int { capacity * (8 + 4) + entryCapacity * (4 + 8 * words) }
+
     @inline(__always)
     private func slot(for hash: UInt64) -> Int {
         // Fibonacci hashing: the high bits of a multiplicative hash index the table.

@@ -197,7 +197,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaultlineLabTests",
-            dependencies: ["FaultlineLab", "FaultlinePlan"],
+            dependencies: ["FaultlineLab", "FaultlinePlan", "FaultlineTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -21,6 +21,9 @@ extension Lab {
         if indices.isEmpty {
             throw LabError.invalid("host '\(host ?? "")': lab '\(state.name)' has hosts n1 to n\(state.hosts)")
         }
+        if service == .haproxy {
+            return try await LabHAProxy.restart(indices: indices, state: &state, directory: directory, readyTimeout: readyTimeout)
+        }
         var lines: [String] = []
         var restarted: [Int] = []
         for i in indices {
@@ -37,7 +40,7 @@ extension Lab {
                           log: LabEtcd.logPath(directory, host: name), state: &state)
             case .redis:
                 try LabRedis.startServer(host: i, hosts: state.hosts, addressing: a, directory: directory, state: &state)
-            case .noService:
+            case .haproxy, .noService:
                 break
             }
             restarted.append(i)

@@ -80,6 +80,9 @@ extension Lab {
             case .redis:
                 let (text, ok) = LabRedis.describe(host: i, addressing: addressing, state: state)
                 h.service = text; h.healthy = h.healthy && ok
+            case .haproxy:
+                let (text, ok) = LabHAProxy.describe(host: i, addressing: addressing, state: state)
+                h.service = text; h.healthy = h.healthy && ok
             case .noService, nil:
                 break
             }

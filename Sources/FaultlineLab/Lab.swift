@@ -77,12 +77,15 @@ public enum Lab {
             case .redis:
                 progress("redis: primary n1, \(options.hosts - 1) replicas, \(options.hosts) sentinels")
                 try await LabRedis.start(options: options, state: &state)
+            case .haproxy:
+                progress("haproxy: on n1, HTTP backends on n2 to n\(options.hosts)")
+                try await LabHAProxy.start(options: options, state: &state)
             case .noService:
                 break
             }
 
             let inventory = a.layout(hosts: options.hosts, service: options.service.rawValue)
-            let inventoryText = LabInventoryFile.render(LabRedis.label(inventory, service: options.service), addressing: a, directory: dir)
+            let inventoryText = LabInventoryFile.render(LabHAProxy.label(LabRedis.label(inventory, service: options.service), service: options.service), addressing: a, directory: dir)
             try LabFiles.write(inventoryText, to: LabInventoryFile.path(dir))
             state.phase = .up
             try state.save()

@@ -9,7 +9,7 @@ import NIOSSL
 public enum LabAgents {
     /// Process names the lab's agents may kill, pause or skew: the services the lab runs.
     /// Not "any": the agent itself and `ip` live in the same namespace.
-    static let processNames = ["etcd", "redis-server", "redis-sentinel", "haproxy"]
+    static let processNames = ["etcd", "redis-server", "redis-sentinel", "haproxy", LabHAProxy.backendProcessName]
 
     static func configPath(_ labDirectory: String, host: String) -> String { labDirectory + "/agents/\(host).yaml" }
     static func ledgerPath(_ labDirectory: String, host: String) -> String { labDirectory + "/agents/\(host).ledger" }

@@ -4,6 +4,8 @@ import Foundation
 /// Which service `lab up` runs on the hosts.
 public enum LabService: String, Sendable, CaseIterable, Codable {
     case etcd, redis
+    /// HAProxy on n1 in front of HTTP backends on the other hosts (LabHAProxy).
+    case haproxy
     /// Hosts and agents only.
     case noService = "none"
 }
@@ -50,6 +52,8 @@ public struct LabOptions: Sendable {
             throw LabError.unsupported("--service redis is not available yet; use --service etcd or none")
         case .redis where hosts < 3:
             throw LabError.invalid("--service redis needs --hosts 3 or more (a primary, replicas and a sentinel quorum), not \(hosts)")
+        case .haproxy where hosts < 3:
+            throw LabError.invalid("--service haproxy needs --hosts 3 or more (HAProxy on n1 and at least two backends to balance between), not \(hosts)")
         default: break
         }
         guard directory.hasPrefix("/"), directory.count > 1 else {
@@ -61,6 +65,9 @@ public struct LabOptions: Sendable {
         }
         if service == .redis, Spawn.locate([LabRedis.server]) == nil {
             throw LabError.unsupported("\(LabRedis.server) is missing (Debian package redis-server; `make deps` installs it)")
+        }
+        if service == .haproxy, let missing = [LabHAProxy.binary, LabHAProxy.python].first(where: { Spawn.locate([$0]) == nil }) {
+            throw LabError.unsupported("\(missing) is missing (Debian packages haproxy and python3; `make deps` installs them)")
         }
         if agents {
             guard let binary = agentBinary ?? LabAgents.locateBinary(), Spawn.locate([binary]) != nil else {

@@ -112,6 +112,9 @@ let package = Package(
             name: "FaultlineController",
             dependencies: [
                 "FaultlineCore", "FaultlinePlan", "FaultlineChecker", "FaultlineWorkloads", "FaultlineAgentAPI",
+                // https:// probes speak TLS as the agent client does.
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -192,7 +195,9 @@ let package = Package(
         ),
         .testTarget(
             name: "FaultlineControllerTests",
-            dependencies: ["FaultlineController", "FaultlineAgentAPI", "FaultlinePlan", "FaultlineCore", "FaultlineTestSupport"],
+            dependencies: ["FaultlineController", "FaultlineAgentAPI", "FaultlinePlan", "FaultlineCore", "FaultlineTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -92,7 +92,8 @@ struct ProbeJudgingTests {
         #expect(try ProbeURL.parse("http://10.0.0.1:2379/health") == ProbeURL(host: "10.0.0.1", port: 2379, target: "/health"))
         #expect(try ProbeURL.parse("http://[fd00::1]/x?y=1") == ProbeURL(host: "fd00::1", port: 80, target: "/x?y=1"))
         #expect(try ProbeURL.parse("http://h?q") == ProbeURL(host: "h", port: 80, target: "/?q"))
-        #expect(throws: ProbeURL.Invalid.self) { try ProbeURL.parse("https://h/") }
+        #expect(try ProbeURL.parse("https://h/") == ProbeURL(host: "h", port: 443, target: "/", secure: true))
+        #expect(throws: ProbeURL.Invalid.self) { try ProbeURL.parse("ftp://h/") }
         #expect(throws: ProbeURL.Invalid.self) { try ProbeURL.parse("http://h:99999/") }
         #expect(TCPProbeRunner.split("10.0.0.1:2379")! == ("10.0.0.1", 2379))
         #expect(TCPProbeRunner.split("[fd00::1]:80")! == ("fd00::1", 80))

@@ -36,6 +36,7 @@ public final class ConsistencyProbeRunner: Sendable {
                 let url = HostTemplate.fill(probe.url ?? "http://{{host.address}}:8080", host: host)
                 let parsed: ProbeURL
                 do { parsed = try ProbeURL.parse(url) } catch { throw SetupError(description: "consistency probe '\(name)': \(error)") }
+                if parsed.secure { throw SetupError(description: "consistency probe '\(name)': '\(url)': the http-kv workload speaks plain http:// only") }
                 // The host part is dialled; the path is the API's prefix.
                 let host6 = parsed.host
                 nodes.append(Endpoint(name: host.name, host: host6, port: parsed.port))

@@ -3,13 +3,26 @@ import FaultlinePlan
 import FaultlineWorkloads
 import Foundation
 
-/// `prometheus:` probes: an instant query (`GET {url}/api/v1/query?query=…`) whose result
+/// `prometheus:` probes: an instant query (`GET {url}/api/v1/query?query=…`, over TLS
+/// for an `https://` server with the probe's `tls`) whose result
 /// must meet the tolerance. A vector passes only if every series does (a guard "error
 /// rate below 5%" must hold for every instance); an empty vector fails, since "no data"
 /// is not evidence of health.
 enum PrometheusProbeRunner {
     static func run(_ probe: PrometheusProbe, timeout: TimeSpan) async -> ProbeObservation {
         let seconds = (probe.timeout ?? timeout).seconds
+        if probe.url.hasPrefix("https://") {
+            let url = queryURL(probe)
+            let result = await HTTPProbeRunner.secureExchange("GET", url, headers: ["Accept": "application/json"], body: nil,
+                                                              tls: probe.tls, timeoutSeconds: seconds)
+            switch result {
+            case .failure(let problem):
+                return ProbeObservation(host: nil, ok: false, value: nil, detail: "query \(probe.query): \(problem.detail)", durationSeconds: problem.seconds)
+            case .success(let (response, took)):
+                let verdict = judge(body: response.body, status: response.status, probe: probe)
+                return ProbeObservation(host: nil, ok: verdict.ok, value: verdict.value, detail: verdict.detail, durationSeconds: took)
+            }
+        }
         return await Blocking.run("fl-probe-prom") { observe(probe, timeoutSeconds: seconds) }
     }
 

@@ -39,6 +39,8 @@ public struct HTTPProbe: Sendable, Hashable {
     public var each: String?
     public var timeout: TimeSpan?
     public var expect = HTTPExpectation()
+    /// For `https://` URLs: trust, client certificate, verification.
+    public var tls = ProbeTLS()
 }
 
 public struct HTTPExpectation: Sendable, Hashable {
@@ -99,6 +101,8 @@ public struct PrometheusProbe: Sendable, Hashable {
     public var query: String
     public var tolerance: Tolerance
     public var timeout: TimeSpan?
+    /// For an `https://` server URL: trust, client certificate, verification.
+    public var tls = ProbeTLS()
 }
 
 /// A recorded concurrent workload, checked for consistency after the method.

@@ -137,6 +137,7 @@ extension PlanParser {
             if let j = x.value("jsonpath") { probe.expect.jsonPath = readJSONPath(j, path: x.pathOf("jsonpath")) }
             probe.expect.latencyBelow = x.positiveSpan("latency-below")
         }
+        probe.tls = readProbeTLS(f, url: url)
         return probe
     }
 
@@ -236,8 +237,12 @@ extension PlanParser {
         let url = f.string("url", required: "the Prometheus server's URL, e.g. http://10.0.0.5:9090")
         let query = f.string("query", required: "a PromQL expression whose result is one number")
         let tolerance = readTolerance(f, path: path)
+        if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            sink.error(f.value("url")!.mark, f.pathOf("url"), "expected an http:// or https:// URL, found '\(url)'")
+        }
+        let tls = readProbeTLS(f, url: url ?? "")
         guard let url, let query, let tolerance else { return nil }
-        return PrometheusProbe(url: url, query: query, tolerance: tolerance, timeout: f.positiveSpan("timeout"))
+        return PrometheusProbe(url: url, query: query, tolerance: tolerance, timeout: f.positiveSpan("timeout"), tls: tls)
     }
 
     func readConsistencyProbe(_ node: YAMLNode, path: String) -> ConsistencyProbe? {

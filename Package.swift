@@ -120,7 +120,7 @@ let package = Package(
         ),
         .target(
             name: "FaultlineLab",
-            dependencies: ["FaultlineCore", "FaultlinePlan", "FaultlineAgentAPI"],
+            dependencies: ["FaultlineCore", "FaultlinePlan", "FaultlineAgentAPI", "FaultlineWorkloads"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -202,7 +202,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaultlineLabTests",
-            dependencies: ["FaultlineLab", "FaultlinePlan", "FaultlineTestSupport"],
+            dependencies: ["FaultlineLab", "FaultlinePlan", "FaultlineTestSupport", "FaultlineCore", "FaultlineAgentAPI"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

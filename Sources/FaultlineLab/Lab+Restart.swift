@@ -21,6 +21,10 @@ extension Lab {
         if indices.isEmpty {
             throw LabError.invalid("host '\(host ?? "")': lab '\(state.name)' has hosts n1 to n\(state.hosts)")
         }
+        if service == .redis {
+            // Two processes per host (server and Sentinel): LabRedis restarts whichever is down.
+            return try await LabRedis.restart(indices: indices, state: &state, directory: directory, readyTimeout: readyTimeout)
+        }
         if service == .haproxy {
             return try await LabHAProxy.restart(indices: indices, state: &state, directory: directory, readyTimeout: readyTimeout)
         }
@@ -38,9 +42,7 @@ extension Lab {
                 let argv = LabEtcd.argv(host: i, hosts: state.hosts, addressing: a, labDirectory: directory, existing: true)
                 try start(role: "etcd", host: name, argv: LabNetwork.inNamespace(a.namespace(ofHost: i), argv),
                           log: LabEtcd.logPath(directory, host: name), state: &state)
-            case .redis:
-                try LabRedis.startServer(host: i, hosts: state.hosts, addressing: a, directory: directory, state: &state)
-            case .haproxy, .noService:
+            case .redis, .haproxy, .noService:
                 break
             }
             restarted.append(i)

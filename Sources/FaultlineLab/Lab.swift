@@ -57,7 +57,8 @@ public enum Lab {
                 progress("agents: \(binary)")
                 for i in 1...options.hosts {
                     let host = a.hostName(i)
-                    try LabFiles.write(LabAgents.config(host: i, addressing: a, labDirectory: dir, faultline: options.faultlineBinary),
+                    try LabFiles.write(LabAgents.config(host: i, addressing: a, labDirectory: dir, faultline: options.faultlineBinary,
+                                                        service: options.service),
                                        to: LabAgents.configPath(dir, host: host))
                     let argv = LabNetwork.inNamespace(a.namespace(ofHost: i), [binary, "--config", LabAgents.configPath(dir, host: host)])
                     try start(role: "agent", host: host, argv: argv, log: LabAgents.logPath(dir, host: host), state: &state)

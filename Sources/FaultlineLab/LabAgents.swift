@@ -25,14 +25,17 @@ public enum LabAgents {
     }
 
     /// The agent's configuration (the format of Agents/agent.yaml), every path inside the lab's folder.
-    static func config(host index: Int, addressing a: LabAddressing, labDirectory: String, faultline: String?) -> String {
+    static func config(host index: Int, addressing a: LabAddressing, labDirectory: String, faultline: String?,
+                       service: LabService = .etcd) -> String {
         let host = a.hostName(index)
         let tls = LabPKI.agentFiles(labDirectory, host: host)
         var restart = "restart: {}"
         if let faultline {
-            // The agent may restart a killed etcd through the lab itself, never by a shell line.
-            let argv = [faultline, "lab", "restart", "--service", "etcd", "--host", host, "--dir", labDirectory]
-            restart = "restart:\n  etcd: [\(argv.map(quoted).joined(separator: ", "))]"
+            // The agent may restart a killed service process through the lab itself, never by a shell line.
+            let programs = service == .redis ? ["redis-server", "redis-sentinel"]
+                : service == .haproxy ? ["haproxy", LabHAProxy.backendProcessName] : ["etcd"]
+            let argv = [faultline, "lab", "restart", "--service", service == .noService ? "etcd" : service.rawValue, "--host", host, "--dir", labDirectory]
+            restart = "restart:" + programs.map { "\n  \($0): [\(argv.map(quoted).joined(separator: ", "))]" }.joined()
         }
         return """
         # Written by `faultline lab up` for host \(host) of lab '\(a.name)'; removed by `faultline lab down`.

@@ -47,9 +47,6 @@ public struct LabOptions: Sendable {
         switch service {
         case .etcd where ![3, 5].contains(hosts):
             throw LabError.invalid("--service etcd needs --hosts 3 or 5 (an odd-sized Raft cluster with a majority that survives one or two failures), not \(hosts)")
-        case .redis:
-            // Refused before anything is touched until LabRedis starts a real primary, replicas and sentinels.
-            throw LabError.unsupported("--service redis is not available yet; use --service etcd or none")
         case .redis where hosts < 3:
             throw LabError.invalid("--service redis needs --hosts 3 or more (a primary, replicas and a sentinel quorum), not \(hosts)")
         case .haproxy where hosts < 3:
@@ -65,6 +62,9 @@ public struct LabOptions: Sendable {
         }
         if service == .redis, Spawn.locate([LabRedis.server]) == nil {
             throw LabError.unsupported("\(LabRedis.server) is missing (Debian package redis-server; `make deps` installs it)")
+        }
+        if service == .redis, Spawn.locate([LabRedis.sentinel]) == nil {
+            throw LabError.unsupported("\(LabRedis.sentinel) is missing (Debian package redis-sentinel; `make deps` installs it)")
         }
         if service == .haproxy, let missing = [LabHAProxy.binary, LabHAProxy.python].first(where: { Spawn.locate([$0]) == nil }) {
             throw LabError.unsupported("\(missing) is missing (Debian packages haproxy and python3; `make deps` installs them)")

@@ -65,10 +65,23 @@ enum LabProcesses {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             Spawn.reap(pid)
-            guard let s = state(pid), s != "Z", s != "X" else { return true }
+            guard let s = state(pid), s != "Z", s != "X" else { reapZombie(pid, until: deadline); return true }
             usleep(5_000)
         }
         return true
+    }
+
+    /// Waits for a zombie child to become reapable and reaps it. A multi-threaded program
+    /// (redis-server, etcd) shows as a zombie once its main thread exits, but waitpid can
+    /// collect it only after every thread has: without this a long-lived parent (a test
+    /// run, `faultline demo`) would keep a zombie per killed process. Not our child: no wait.
+    private static func reapZombie(_ pid: Int32, until deadline: Date) {
+        var status: Int32 = 0
+        while Date() < deadline {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid || (result < 0 && errno != EINTR) { return }
+            usleep(2_000)
+        }
     }
 
     private static func read(_ path: String) -> String? {

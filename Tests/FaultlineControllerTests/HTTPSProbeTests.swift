@@ -88,6 +88,11 @@ struct HTTPSProbeTests {
         #expect(!withoutCertificate.ok)
         #expect(withoutCertificate.detail.contains("demands a client certificate and none is configured"), "\(withoutCertificate.detail)")
         print("no client certificate: \(withoutCertificate.detail)")
+        let stranger = "{ ca: \"\(pki.ca)\", certificate: \"\(pki.strangerClient.certificate)\", key: \"\(pki.strangerClient.key)\" }"
+        let refused = await observe(try probe("https://127.0.0.1:\(mutual.port)/", tls: stranger))
+        #expect(!refused.ok)
+        #expect(refused.detail.contains("TLS: the server refused our client certificate \(pki.strangerClient.certificate)"), "\(refused.detail)")
+        print("client certificate from another CA: \(refused.detail)")
 
         // A server that only accepts one if offered says which it got.
         let optional = try await HTTPSTestServer(certificate: pki.server.certificate, key: pki.server.key, clientCA: pki.ca, clients: .optional)

@@ -8,8 +8,8 @@ import NIOSSL
 
 /// Certificates for one HTTPS test, minted in-process by `CertificateAuthority` and written
 /// as PEM files into a temporary directory (the plan names files): two unrelated CAs, a
-/// server certificate for 127.0.0.1 and `localhost`, one for another name only, and a
-/// client (controller) certificate. `remove()` deletes the directory.
+/// server certificate for 127.0.0.1 and `localhost`, one for another name only, a client
+/// (controller) certificate, and one from the unrelated CA. `remove()` deletes the directory.
 final class HTTPSTestPKI: Sendable {
     let directory: TemporaryDirectory
     var path: String { directory.path }
@@ -18,6 +18,8 @@ final class HTTPSTestPKI: Sendable {
     var server: (certificate: String, key: String) { (path + "/server.pem", path + "/server-key.pem") }
     var elsewhere: (certificate: String, key: String) { (path + "/elsewhere.pem", path + "/elsewhere-key.pem") }
     var client: (certificate: String, key: String) { (path + "/client.pem", path + "/client-key.pem") }
+    /// A client certificate from the unrelated CA.
+    var strangerClient: (certificate: String, key: String) { (path + "/stranger.pem", path + "/stranger-key.pem") }
 
     init() throws {
         directory = try TemporaryDirectory("https")
@@ -30,6 +32,7 @@ final class HTTPSTestPKI: Sendable {
                 (try ca.issue(role: .agent, name: "localhost", ipAddresses: ["127.0.0.1"], days: 1), server),
                 (try ca.issue(role: .agent, name: "fl-elsewhere.invalid", ipAddresses: ["127.0.0.2"], days: 1), elsewhere),
                 (try ca.issue(role: .controller, name: "fl-probe-client", days: 1), client),
+                (try other.issue(role: .controller, name: "fl-stranger", days: 1), strangerClient),
             ]
             for (pair, files) in issued {
                 try CertificateAuthority.pem(pair.certificate).write(toFile: files.certificate, atomically: true, encoding: .utf8)

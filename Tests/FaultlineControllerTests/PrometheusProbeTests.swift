@@ -22,14 +22,14 @@ struct PrometheusProbeTests {
     """
 
     /// A `prometheus:` probe, through the plan parser (the only way to make one).
-    func probe(_ url: String, _ query: String, _ tolerance: String, timeout: String = "3s") throws -> Probe {
+    func probe(_ url: String, _ query: String, _ tolerance: String, timeout: String = "3s", tls: String? = nil) throws -> Probe {
         let plan = try TestPlans.parse("""
         version: 1
         title: t
         \(TestPlans.inventory(1))
         steady-state:
           - name: p
-            probe: { prometheus: { url: "\(url)", query: '\(query)', \(tolerance), timeout: \(timeout) } }
+            probe: { prometheus: { url: "\(url)", query: '\(query)', \(tolerance), timeout: \(timeout)\(tls.map { ", tls: \($0)" } ?? "") } }
         method:
           - pause: 1s
         """)
@@ -116,6 +116,35 @@ struct PrometheusProbeTests {
         #expect(!hung.ok)
         #expect(hung.durationSeconds >= 0.45 && hung.durationSeconds < 1.5, "took \(hung.durationSeconds) s: \(hung.detail)")
         print("stopped prometheus: \(hung.detail) after \(String(format: "%.2f", hung.durationSeconds)) s")
+    }
+
+    /// A real Prometheus serving HTTPS only (its web config) and demanding a client
+    /// certificate: the probe verifies it against the test's CA and presents its own.
+    @Test func aPrometheusBehindMutualTLSIsQueriedOverHTTPS() async throws {
+        let pki = try HTTPSTestPKI()
+        defer { pki.remove() }
+        let tls = PrometheusTestServer.MutualTLS(certificate: pki.server.certificate, key: pki.server.key, clientCA: pki.ca, client: pki.client)
+        let prometheus = try await offPool { try PrometheusTestServer(tls: tls) }
+        defer { prometheus.stop() }
+        try await offPool { try prometheus.waitUntilReady() }
+        #expect(prometheus.url.hasPrefix("https://"))
+
+        let mutual = "{ ca: \"\(pki.ca)\", certificate: \"\(pki.client.certificate)\", key: \"\(pki.client.key)\" }"
+        let held = await observe(try probe(prometheus.url, "vector(7)", "equals: 7", tls: mutual))
+        #expect(held.ok && held.value == 7, "\(held.detail)")
+        #expect(held.detail == "vector(7) = 7, expected = 7", "\(held.detail)")
+
+        let bad = await observe(try probe(prometheus.url, "sum(", "equals: 7", tls: mutual))
+        #expect(!bad.ok && bad.detail.contains("parse error"), "\(bad.detail)")
+
+        let noClient = await observe(try probe(prometheus.url, "vector(7)", "equals: 7", tls: "{ ca: \"\(pki.ca)\" }"))
+        #expect(!noClient.ok)
+        #expect(noClient.detail.hasPrefix("query vector(7): GET https://127.0.0.1:\(prometheus.port)/api/v1/query?query=vector%287%29: TLS: the server demands a client certificate and none is configured"), "\(noClient.detail)")
+        print("prometheus over https without a client certificate: \(noClient.detail)")
+
+        let wrongCA = await observe(try probe(prometheus.url, "vector(7)", "equals: 7",
+                                              tls: "{ ca: \"\(pki.otherCA)\", certificate: \"\(pki.client.certificate)\", key: \"\(pki.client.key)\" }"))
+        #expect(!wrongCA.ok && wrongCA.detail.contains("is not trusted"), "\(wrongCA.detail)")
     }
 
     /// `faultline run` with a Prometheus query in its hypothesis, before, during and after a

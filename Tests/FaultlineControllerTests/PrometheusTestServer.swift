@@ -12,13 +12,20 @@ import Foundation
 final class PrometheusTestServer: Sendable {
     static let binary = "/usr/bin/prometheus"
 
+    /// Server certificate, key and the CA its clients' certificates must chain to.
+    struct MutualTLS: Sendable { var certificate: String; var key: String; var clientCA: String; var client: (certificate: String, key: String) }
+
     let directory: TemporaryDirectory
     let port: UInt16
     let process: SpawnedProcess
-    var url: String { "http://127.0.0.1:\(port)" }
+    let tls: MutualTLS?
+    var url: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)" }
 
-    /// - Parameter targets: job name → `host:port` endpoints serving `/metrics`.
-    init(scraping targets: [String: [String]] = [:]) throws {
+    /// - Parameters:
+    ///   - targets: job name → `host:port` endpoints serving `/metrics`.
+    ///   - tls: serve HTTPS only, demanding a client certificate (Prometheus' web config).
+    init(scraping targets: [String: [String]] = [:], tls: MutualTLS? = nil) throws {
+        self.tls = tls
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw TestFailure("\(Self.binary) is missing: install Debian's prometheus package (make deps)")
         }
@@ -44,10 +51,20 @@ final class PrometheusTestServer: Sendable {
                 """
             }
             try config.write(toFile: directory.path + "/prometheus.yml", atomically: true, encoding: .utf8)
-            process = try SpawnedProcess([Self.binary, "--config.file=\(directory.path)/prometheus.yml",
-                                          "--storage.tsdb.path=\(directory.path)/data",
-                                          "--web.listen-address=127.0.0.1:\(port)"],
-                                         logPath: directory.path + "/prometheus.log")
+            var argv = [Self.binary, "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/data",
+                        "--web.listen-address=127.0.0.1:\(port)"]
+            if let tls {
+                try """
+                tls_server_config:
+                  cert_file: \(tls.certificate)
+                  key_file: \(tls.key)
+                  client_auth_type: RequireAndVerifyClientCert
+                  client_ca_file: \(tls.clientCA)
+
+                """.write(toFile: directory.path + "/web.yml", atomically: true, encoding: .utf8)
+                argv.append("--web.config.file=\(directory.path)/web.yml")
+            }
+            process = try SpawnedProcess(argv, logPath: directory.path + "/prometheus.log")
         } catch {
             directory.remove()
             throw error
@@ -64,7 +81,7 @@ final class PrometheusTestServer: Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if process.hasExited { throw TestFailure("prometheus exited:\n\(process.logTail())") }
-            if (try? tool(["/usr/bin/curl", "-s", "-f", "-m", "1", url + "/-/ready"]))?.contains("Ready") == true { return }
+            if (try? tool(["/usr/bin/curl", "-s", "-f", "-m", "1"] + curlTLS + [url + "/-/ready"]))?.contains("Ready") == true { return }
             usleep(100_000)
         }
         throw TestFailure("prometheus was not ready within \(seconds) s:\n\(process.logTail())")
@@ -76,11 +93,17 @@ final class PrometheusTestServer: Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         var last = ""
         while Date() < deadline {
-            last = (try? tool(["/usr/bin/curl", "-s", "-m", "2", "-G", url + "/api/v1/query", "--data-urlencode", "query=\(query)"])) ?? ""
+            last = (try? tool(["/usr/bin/curl", "-s", "-m", "2"] + curlTLS + ["-G", url + "/api/v1/query", "--data-urlencode", "query=\(query)"])) ?? ""
             if last.contains("\"result\":[{") { return }
             usleep(200_000)
         }
         throw TestFailure("prometheus had no series for \(query) within \(seconds) s; last answer: \(last)\n\(process.logTail())")
+    }
+
+    /// curl's arguments for the mutual TLS the server demands.
+    var curlTLS: [String] {
+        guard let tls else { return [] }
+        return ["--cacert", tls.clientCA, "--cert", tls.client.certificate, "--key", tls.client.key]
     }
 
     /// A loopback TCP port nobody listens on right now (bound to port 0, then released).

@@ -100,13 +100,15 @@ enum HTTPSExchange {
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
             return "TLS: the server's certificate is not trusted: it does not chain to \(tls.trustDescription) (\(text))"
         }
-        if text.contains("CERTIFICATE_REQUIRED") || (tls.certificate == nil && text.contains("HANDSHAKE_FAILURE")) {
-            return tls.certificate == nil
-                ? "TLS: the server demands a client certificate and none is configured (set tls.certificate and tls.key) (\(text))"
-                : "TLS: the server refused the handshake (\(text))"
-        }
-        if text.contains("ALERT_UNKNOWN_CA") || text.contains("ALERT_BAD_CERTIFICATE") {
-            return "TLS: the server refused our client certificate \(tls.certificate ?? "") (\(text))"
+        // Servers word a missing or rejected client certificate differently: BoringSSL
+        // sends CERTIFICATE_REQUIRED, Go (Prometheus, etcd) BAD_CERTIFICATE.
+        let clientRefused = ["CERTIFICATE_REQUIRED", "ALERT_BAD_CERTIFICATE", "ALERT_UNKNOWN_CA", "HANDSHAKE_FAILURE"].contains { text.contains($0) }
+        if clientRefused {
+            guard let certificate = tls.certificate else {
+                return "TLS: the server demands a client certificate and none is configured (set tls.certificate and tls.key) (\(text))"
+            }
+            if text.contains("HANDSHAKE_FAILURE") { return "TLS: the server refused the handshake (\(text))" }
+            return "TLS: the server refused our client certificate \(certificate) (\(text))"
         }
         if case ChannelError.eof? = error as? ChannelError { return "the connection closed before a complete answer" }
         if let ssl = error as? NIOSSLError { return "TLS: \(ssl)" }

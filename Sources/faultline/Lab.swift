@@ -81,7 +81,7 @@ struct LabUp: ParsableCommand {
     @Option(help: "Number of hosts (1–9; etcd: 3 or 5).")
     var hosts: Int = 3
 
-    @Option(help: "The service to run on the hosts: etcd, redis or none.")
+    @Option(help: "The service to run on the hosts: etcd, redis, haproxy (on n1, HTTP backends on the others) or none.")
     var service: LabService = .etcd
 
     @Flag(inversion: .prefixedNo, help: "Start a faultline-agent on every host (plans need them to inject faults).")

@@ -9,8 +9,8 @@
 // --write-generated writes the generated histories (register.jsonl, cas.jsonl, kv.jsonl) in
 // Faultline's format for the Porcupine side of run-vs-porcupine.sh.
 //
-// DIR defaults to the shared Porcupine data beside the repository. Each time is the best
-// of N runs (default 5) of parse-free checking: files are read and parsed once, outside
+// DIR defaults to the shared Porcupine data beside the repository. Each time is the median
+// of N runs (default 5, after one warm-up run) of parse-free checking: files are read and parsed once, outside
 // the timed region, as Porcupine's own benchmarks do.
 import FaultlineChecker
 import Foundation
@@ -50,16 +50,19 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-/// Best of `repeats` runs of `body`; returns (seconds, last result).
+/// Median of `repeats` runs of `body` (after one warm-up run when repeating); returns
+/// (seconds, last result).
 @MainActor func time<T>(_ body: () -> T) -> (Double, T) {
-    var best = Double.infinity
+    var times: [Double] = []
     var last: T? = nil
+    if repeats > 1 { last = body() }
     for _ in 0..<max(repeats, 1) {
         let start = ContinuousClock.now
         last = body()
-        best = min(best, seconds(ContinuousClock.now - start))
+        times.append(seconds(ContinuousClock.now - start))
     }
-    return (best, last!)
+    times.sort()
+    return (times[times.count / 2], last!)
 }
 
 struct Row { var name: String; var operations: Int; var seconds: Double; var verdict: String; var note: String }

@@ -102,8 +102,18 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
         let lastTarget = UnsafeMutablePointer<Int32>.allocate(capacity: n)
         lastState.initialize(repeating: -1, count: n)
         lastTarget.initialize(repeating: -1, count: n)
+        // Inputs and outputs apart from the rest of each operation, so that a step reads them
+        // in place (copying a whole operation retains and releases every reference in it).
+        let inputs = UnsafeMutablePointer<Input>.allocate(capacity: n)
+        let outputs = UnsafeMutablePointer<Output>.allocate(capacity: n)
         for (i, operation) in operations.enumerated() {
             readOnly[i] = model.readOnly(operation.input, operation.output)
+            (inputs + i).initialize(to: operation.input)
+            (outputs + i).initialize(to: operation.output)
+        }
+        defer {
+            inputs.deinitialize(count: n); inputs.deallocate()
+            outputs.deinitialize(count: n); outputs.deallocate()
         }
         var visited = VisitedSet(words: words, initialCapacity: max(1024, 4 * n))
         // Growth of the visited set is what the check's memory limit bounds: capacity for
@@ -120,8 +130,9 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
         }
 
         // Interned states.
-        var states: [State] = [model.initialState]
-        var stateIds: [State: Int32] = [model.initialState: 0]
+        var states = StateTable<State>(initialCapacity: max(64, n))
+        _ = states.intern(model.initialState)
+        defer { states.deallocate() }
         let step = model.step
 
         @inline(__always) func lift(_ op: Int) {
@@ -170,17 +181,8 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
                 } else {
                     target = readOnly[Int(op)] ? TransitionMemo.missing : memo.lookup(state: state, op: op)
                     if target == TransitionMemo.missing {
-                        let operation = operations[Int(op)]
-                        if let after = step(states[Int(state)], operation.input, operation.output) {
-                            if readOnly[Int(op)] {
-                                target = state
-                            } else if let id = stateIds[after] {
-                                target = id
-                            } else {
-                                target = Int32(states.count)
-                                states.append(after)
-                                stateIds[after] = target
-                            }
+                        if let after = step(states[state], inputs[Int(op)], outputs[Int(op)]) {
+                            target = readOnly[Int(op)] ? state : states.intern(after)
                         } else {
                             target = -1
                         }
@@ -253,9 +255,9 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
                     return PartitionSearchResult(
                         verdict: .illegal,
                         order: bestOrder.map { Int($0) },
-                        statesAfter: bestStates.map { model.describeState(states[Int($0)]) },
+                        statesAfter: bestStates.map { model.describeState(states[$0]) },
                         blocked: bestBlocked, pending: bestPending,
-                        stateAtBlock: model.describeState(states[Int(bestState)]),
+                        stateAtBlock: model.describeState(states[bestState]),
                         iterations: iterations, states: states.count, configurations: visited.count)
                 }
                 depth -= 1

@@ -11,7 +11,9 @@ import Synchronization
 /// fixed-width pool checks partitions a few at a time, so an illegal key near the end waits
 /// behind every linearizable key before it. Giving each partition its own thread (as
 /// Porcupine gives each a goroutine) lets the kernel interleave them on both cores, so the
-/// quickest answer (usually the violation) arrives first and stops the rest.
+/// quickest answer (usually the violation) arrives first and stops the rest. Creating a
+/// thread costs tens of microseconds, more than checking a small partition: callers with
+/// little work pass `maxThreads: 1`, and the calling thread does it all.
 enum PartitionThreads {
     static func run(count: Int, maxThreads: Int = 16, _ work: @escaping @Sendable (Int) -> Void) {
         guard count > 1 else {
@@ -19,9 +21,10 @@ enum PartitionThreads {
             return
         }
         let shared = Shared(count: count, work: work)
-        let threadCount = min(count, maxThreads)
+        // The caller is one of the workers.
+        let helperCount = min(count, maxThreads) - 1
         var threads: [pthread_t] = []
-        for _ in 0..<threadCount {
+        for _ in 0..<max(helperCount, 0) {
             var thread = pthread_t()
             let context = Unmanaged.passRetained(shared).toOpaque()
             let status = pthread_create(&thread, nil, { context in
@@ -35,7 +38,7 @@ enum PartitionThreads {
                 Unmanaged<Shared>.fromOpaque(context).release()
             }
         }
-        // If no thread could be created, or to help: the caller drains too.
+        // The caller drains too (alone when no helper was wanted or could be created).
         shared.drain()
         for thread in threads { pthread_join(thread, nil) }
     }

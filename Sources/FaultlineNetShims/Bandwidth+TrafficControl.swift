@@ -56,7 +56,6 @@ public struct BandwidthSpec: Sendable, Codable, Hashable {
 
 public struct BandwidthShim: NetFaultShim {
     static let filterPriority: UInt16 = 0xFA1
-    static let ethernetAll: UInt16 = 0x0003
     static let ethernetIPv4: UInt16 = 0x0800
 
     public init() {}
@@ -126,7 +125,7 @@ public struct BandwidthShim: NetFaultShim {
             for peer in spec.peers {
                 try netlink.addU32Filter(ifindex: index, parent: handle, priority: Self.filterPriority,
                                          protocol: Self.ethernetIPv4) { filter in
-                    try Self.addAddressKey(filter, peer, offset: 16)
+                    try IngressRedirect.addAddressKey(filter, peer, offset: 16)
                     try RouteNetlink.check("rtnl_u32_set_classid", rtnl_u32_set_classid(filter, classid))
                     try RouteNetlink.check("rtnl_u32_set_cls_terminal", rtnl_u32_set_cls_terminal(filter))
                 }
@@ -138,71 +137,13 @@ public struct BandwidthShim: NetFaultShim {
     }
 
     private func applyIngress(_ spec: BandwidthSpec, undo: TrafficControlUndo, handle: UInt32) throws {
-        let ifb = undo.ifb!
-        try NamespaceThread.run(in: .init(spec.namespace)) {
-            let netlink = try RouteNetlink()
-            guard let index = try netlink.ifindex(of: spec.device) else {
-                throw NetShimError.library(call: "rtnl_link_get_kernel(\(spec.device))", message: "no such device")
-            }
-            // Re-apply of the same fault: remove ours first.
-            if try netlink.ifindex(of: ifb) != nil { try TrafficControlOwnership.revert(undo) }
-            if let existing = try netlink.qdiscs(ifindex: index).first(where: { $0.parent == RouteNetlink.ingressParent }) {
-                throw NetShimError.refused("\(spec.device) already has an \(existing.kind) qdisc that Faultline does not own; it is never replaced")
-            }
-            try netlink.addLink(name: ifb, type: "ifb")
-            do {
-                guard let ifbIndex = try netlink.ifindex(of: ifb) else {
-                    throw NetShimError.library(call: "rtnl_link_get_kernel(\(ifb))", message: "ifb vanished after creation")
-                }
-                try netlink.addQdisc(ifindex: ifbIndex, parent: RouteNetlink.rootParent, handle: handle, kind: "tbf",
-                                     flags: fl_nlm_f_create() | fl_nlm_f_replace(), description: "tbf root on \(ifb)") {
-                    try Self.configureTBF($0, spec)
-                }
-                try netlink.addQdisc(ifindex: index, parent: RouteNetlink.ingressParent, handle: RouteNetlink.ingressHandle,
-                                     kind: "ingress", flags: fl_nlm_f_create() | fl_nlm_f_excl(),
-                                     description: "ingress on \(spec.device)")
-                let sources: [IPNetwork?] = spec.peers.isEmpty ? [nil] : spec.peers
-                for source in sources {
-                    try netlink.addU32Filter(ifindex: index, parent: RouteNetlink.ingressHandle, priority: Self.filterPriority,
-                                             protocol: source == nil ? Self.ethernetAll : Self.ethernetIPv4) { filter in
-                        if let source {
-                            try Self.addAddressKey(filter, source, offset: 12)
-                        } else {
-                            try RouteNetlink.check("rtnl_u32_add_key_uint32(match all)", rtnl_u32_add_key_uint32(filter, 0, 0, 0, 0))
-                        }
-                        try Self.addRedirect(filter, to: ifbIndex)
-                        // Like tc, mark the key terminal: u32 runs a node's actions (or
-                        // returns its class) only when the selector is terminal.
-                        try RouteNetlink.check("rtnl_u32_set_cls_terminal", rtnl_u32_set_cls_terminal(filter))
-                    }
-                }
-            } catch {
-                try? TrafficControlOwnership.revert(undo)
-                throw error
-            }
-        }
+        try IngressRedirect.install(namespace: spec.namespace, device: spec.device, undo: undo, handle: handle,
+                                    rootKind: "tbf", sources: spec.peers, exemptions: []) { try Self.configureTBF($0, spec) }
     }
 
     static func configureTBF(_ qdisc: OpaquePointer, _ spec: BandwidthSpec) throws {
         rtnl_qdisc_tbf_set_rate(qdisc, spec.bytesPerSecond, spec.burst, 0)
         rtnl_qdisc_tbf_set_limit(qdisc, spec.limitBytes)
-    }
-
-    static func addAddressKey(_ filter: OpaquePointer, _ network: IPNetwork, offset: Int32) throws {
-        var address = in_addr()
-        withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: network.bytes) }
-        try RouteNetlink.check("rtnl_u32_add_key_in_addr(\(network))",
-                               rtnl_u32_add_key_in_addr(filter, &address, UInt8(network.prefixLength), offset, 0))
-    }
-
-    static func addRedirect(_ filter: OpaquePointer, to ifbIndex: Int32) throws {
-        guard let action = rtnl_act_alloc() else { throw NetShimError.library(call: "rtnl_act_alloc", message: "NULL") }
-        defer { rtnl_act_put(action) }
-        try RouteNetlink.check("rtnl_tc_set_kind(mirred)", rtnl_tc_set_kind(action, "mirred"))
-        try RouteNetlink.check("rtnl_mirred_set_action(egress redirect)", rtnl_mirred_set_action(action, fl_tca_egress_redir()))
-        try RouteNetlink.check("rtnl_mirred_set_policy(stolen)", rtnl_mirred_set_policy(action, fl_tc_act_stolen()))
-        try RouteNetlink.check("rtnl_mirred_set_ifindex", rtnl_mirred_set_ifindex(action, UInt32(ifbIndex)))
-        try RouteNetlink.check("rtnl_u32_add_action", rtnl_u32_add_action(filter, action))
     }
 
     public func availability() -> Availability { Self.probed }

@@ -21,7 +21,8 @@ public enum Composition: Sendable, Equatable {
 /// - partition and loss each own a whole nftables table, so they compose with everything
 ///   (including each other: a peer can be partitioned while another loses 10 %);
 /// - netem and egress bandwidth each need the device's single root qdisc;
-/// - ingress bandwidth needs the device's single ingress qdisc (and composes with a root);
+/// - ingress bandwidth and ingress netem need the device's single ingress qdisc (and
+///   compose with a root);
 /// - the delay engine needs the namespace's `mangle PREROUTING`: a second engine there would
 ///   never see the packets the first one accepted (an NFQUEUE `NF_ACCEPT` verdict ends the
 ///   traversal of that hook's chain), so it would silently not apply.
@@ -47,16 +48,23 @@ extension NetFaultSpec {
             return [Claim(resource: "mangle-prerouting \(where_)",
                           conflict: "two delay-engine faults in \(where_): the first one's NF_ACCEPT verdict ends mangle PREROUTING, so the second would never see those packets")]
         case let .netem(spec):
-            return [Self.rootClaim(spec.namespace, spec.device)]
+            switch spec.direction {
+            case .egress: return [Self.rootClaim(spec.namespace, spec.device)]
+            case .ingress: return [Self.ingressClaim(spec.namespace, spec.device)]
+            }
         case let .bandwidth(spec):
             switch spec.direction {
             case .egress: return [Self.rootClaim(spec.namespace, spec.device)]
-            case .ingress:
-                let where_ = "\(spec.device) in \(Self.namespaceText(spec.namespace))"
-                return [Claim(resource: "ingress \(where_)",
-                              conflict: "two ingress faults on \(where_): a device has one ingress qdisc")]
+            case .ingress: return [Self.ingressClaim(spec.namespace, spec.device)]
             }
         }
+    }
+
+    /// Ingress bandwidth and ingress netem (latency on netem hosts) share this.
+    static func ingressClaim(_ namespace: NetNamespace?, _ device: String) -> Claim {
+        let where_ = "\(device) in \(namespaceText(namespace))"
+        return Claim(resource: "ingress \(where_)",
+                     conflict: "two ingress faults on \(where_): a device has one ingress qdisc")
     }
 
     static func rootClaim(_ namespace: NetNamespace?, _ device: String) -> Claim {

@@ -1,12 +1,20 @@
 import CNLRoute
 
-/// netem on a device's egress (delay, jitter, correlation, distribution, loss, duplicate,
-/// corrupt, reorder), through libnl-route-3, where the kernel has `sch_netem`.
+/// netem (delay, jitter, correlation, distribution, loss, duplicate, corrupt, reorder),
+/// through libnl-route-3, where the kernel has `sch_netem`.
+///
+/// - Egress: netem as the device's root qdisc, every packet leaving it (one root qdisc of
+///   ours, see `TrafficControlOwnership`; revert deletes it).
+/// - Ingress: packets arriving from `peers` (all, when empty) are redirected to an ifb of our
+///   own whose root is netem (`IngressRedirect`); the management channel's packets are
+///   exempt. This is how latency is injected on hosts that have netem: it matches the
+///   delay engine's semantics (inbound, by peer) with the work done in the kernel.
 ///
 /// This machine's kernel lacks netem; `availability()` says so, and the delay engine
-/// (`DelayEngineShim`) stands in. Most distribution kernels have it. One root qdisc of ours on
-/// the device (see `TrafficControlOwnership`); revert deletes it.
+/// (`DelayEngineShim`) stands in. Most distribution kernels have it (the guest lab's does).
 public struct NetemSpec: Sendable, Codable, Hashable {
+    public enum Direction: String, Sendable, Codable, Hashable { case egress, ingress }
+
     public enum Distribution: String, Sendable, Codable, Hashable {
         /// netem's built-in: uniform jitter.
         case uniform
@@ -16,6 +24,11 @@ public struct NetemSpec: Sendable, Codable, Hashable {
 
     public var namespace: NetNamespace?
     public var device: String
+    public var direction: Direction
+    /// Ingress only: sources whose packets netem acts on (IPv4); empty: every packet.
+    public var peers: [IPNetwork]
+    /// Ingress only: traffic netem never touches (the management channel).
+    public var exemptions: [ManagementExemption]
     public var delay: Duration
     public var jitter: Duration
     public var delayCorrelationPercent: Double
@@ -32,7 +45,8 @@ public struct NetemSpec: Sendable, Codable, Hashable {
     /// Queue limit in packets.
     public var limit: UInt32
 
-    public init(namespace: NetNamespace? = nil, device: String, delay: Duration = .zero, jitter: Duration = .zero,
+    public init(namespace: NetNamespace? = nil, device: String, direction: Direction = .egress,
+                peers: [IPNetwork] = [], exemptions: [ManagementExemption] = [], delay: Duration = .zero, jitter: Duration = .zero,
                 delayCorrelationPercent: Double = 0, distribution: Distribution = .uniform,
                 lossPercent: Double = 0, lossCorrelationPercent: Double = 0,
                 duplicatePercent: Double = 0, duplicateCorrelationPercent: Double = 0,
@@ -40,6 +54,9 @@ public struct NetemSpec: Sendable, Codable, Hashable {
                 reorderPercent: Double = 0, reorderCorrelationPercent: Double = 0, limit: UInt32 = 10_000) {
         self.namespace = namespace
         self.device = device
+        self.direction = direction
+        self.peers = peers
+        self.exemptions = exemptions
         self.delay = delay
         self.jitter = jitter
         self.delayCorrelationPercent = delayCorrelationPercent
@@ -79,17 +96,36 @@ public struct NetemShim: NetFaultShim {
         if spec.distribution != .uniform && spec.jitter == .zero {
             throw NetShimError.invalidSpec("netem distribution \(spec.distribution.rawValue) needs a jitter")
         }
-        return TrafficControlUndo(namespace: spec.namespace, device: spec.device,
-                                  rootHandle: TrafficControlOwnership.rootHandle(for: id), ingressRedirect: false, ifb: nil)
+        switch spec.direction {
+        case .egress:
+            guard spec.peers.isEmpty, spec.exemptions.isEmpty else {
+                throw NetShimError.invalidSpec("egress netem acts on the whole device: peers and exemptions apply to ingress only")
+            }
+            return TrafficControlUndo(namespace: spec.namespace, device: spec.device,
+                                      rootHandle: TrafficControlOwnership.rootHandle(for: id), ingressRedirect: false, ifb: nil)
+        case .ingress:
+            if spec.peers.contains(where: { $0.family != .ipv4 }) || spec.exemptions.contains(where: { ($0.address?.family ?? .ipv4) != .ipv4 }) {
+                throw NetShimError.invalidSpec("ingress netem peers and exemptions must be IPv4 (u32 keys are IPv4 here)")
+            }
+            try spec.exemptions.forEach { try $0.validate() }
+            return TrafficControlUndo(namespace: spec.namespace, device: spec.device, rootHandle: nil,
+                                      ingressRedirect: true, ifb: TrafficControlOwnership.ifbName(for: id))
+        }
     }
 
     @discardableResult
     public func apply(_ spec: NetemSpec, for id: FaultID) throws -> TrafficControlUndo {
         let undo = try undoRecord(for: id, spec: spec)
+        let handle = TrafficControlOwnership.rootHandle(for: id)
+        if spec.direction == .ingress {
+            try IngressRedirect.install(namespace: spec.namespace, device: spec.device, undo: undo, handle: handle,
+                                        rootKind: "netem", sources: spec.peers, exemptions: spec.exemptions) { try Self.configure($0, spec) }
+            return undo
+        }
         try NamespaceThread.run(in: .init(spec.namespace)) {
             let netlink = try RouteNetlink()
             _ = try TrafficControlOwnership.installRoot(netlink: netlink, device: spec.device,
-                                                        handle: undo.rootHandle!, kind: "netem") { qdisc in
+                                                        handle: handle, kind: "netem") { qdisc in
                 try Self.configure(qdisc, spec)
             }
         }
@@ -131,6 +167,26 @@ public struct NetemShim: NetFaultShim {
     }
 
     public func availability() -> Availability { Self.probed }
+
+    /// netem on arriving packets also needs ifb, the ingress qdisc, u32 and mirred: applies a
+    /// peer-filtered ingress netem with an exemption to `lo` in a scratch namespace.
+    public func ingressAvailability() -> Availability { Self.probedIngress }
+
+    private static let probedIngress: Availability = {
+        if case .unavailable = probed { return probed }
+        do {
+            try NamespaceThread.run(in: .scratch) {
+                let shim = NetemShim()
+                let spec = NetemSpec(device: "lo", direction: .ingress, peers: [try IPNetwork("192.0.2.1")],
+                                     exemptions: [ManagementExemption(address: try IPNetwork("192.0.2.2"), port: 7433)],
+                                     delay: .milliseconds(1))
+                try shim.revert(try shim.apply(spec, for: try FaultID("probe")))
+            }
+            return .available
+        } catch {
+            return .unavailable(reason: "netem on arriving packets (ifb + mirred): probe in a scratch namespace failed: \(error)")
+        }
+    }()
 
     /// Adds a netem root qdisc to `lo` in a scratch namespace (and deletes it).
     private static let probed: Availability = {

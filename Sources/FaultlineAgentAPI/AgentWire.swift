@@ -33,7 +33,11 @@ public struct CapabilityEntry: Codable, Sendable, Hashable {
     public var available: Bool
     /// Why this host cannot inject `kind` (a missing capability or kernel feature).
     public var reason: String?
-    public init(kind: FaultKind, available: Bool, reason: String?) { self.kind = kind; self.available = available; self.reason = reason }
+    /// What carries the kind out on this host when available ("netem (ingress, ifb)", "nftables", …).
+    public var mechanism: String?
+    public init(kind: FaultKind, available: Bool, reason: String?, mechanism: String? = nil) {
+        self.kind = kind; self.available = available; self.reason = reason; self.mechanism = mechanism
+    }
 }
 
 public struct CapabilityReport: Codable, Sendable, Hashable {

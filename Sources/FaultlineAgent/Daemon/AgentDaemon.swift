@@ -81,7 +81,8 @@ public final class AgentDaemon: @unchecked Sendable {
                 return CapabilityEntry(kind: kind, available: false, reason: "policy: \(kind.rawValue) is not among this agent's allowed kinds")
             }
             let missing = injector.unavailability(of: kind)
-            return CapabilityEntry(kind: kind, available: missing == nil, reason: missing)
+            return CapabilityEntry(kind: kind, available: missing == nil, reason: missing,
+                                   mechanism: missing == nil ? injector.mechanism(of: kind) : nil)
         }
         return FaultlineAgentAPI.CapabilityReport(faults: entries, holds: holds)
     }

@@ -7,22 +7,34 @@ import FaultlineNetShims
 /// Which mechanism carries which kind, and why:
 /// - partition, loss → nftables (`PartitionShim`, `LossShim`): atomic, any kernel, and the
 ///   management exemptions become accept rules ahead of every drop.
-/// - latency → the NFQUEUE delay engine on every kernel, also where netem exists: netem
-///   sits on a device's root qdisc and would delay the management channel with everything
-///   else, while the engine matches peers and skips exempt traffic.
+///   Correlated (bursty) loss needs netem's Gilbert model: netem on arriving packets where
+///   the kernel has it, refused elsewhere.
+/// - latency → netem on arriving packets where the kernel has netem (an ifb redirect by
+///   peer address, the management channel exempt: in-kernel, no per-packet trip to user
+///   space), else the NFQUEUE delay engine (this machine's kernel has no netem). Both act on
+///   packets arriving from the fault's peers, so a plan means the same on either host.
 /// - duplicate, corrupt, reorder → netem (only it can), on one device, no peer filter;
 ///   refused with the reason where the kernel has no netem.
 /// - bandwidth → tbf/htb on egress, or ingress through an ifb.
 public struct NetworkFaultMapping: Sendable {
+    /// What carries latency on this host (decided once, from the kernel's abilities).
+    public enum LatencyMechanism: String, Sendable {
+        case netem
+        case delayEngine = "delay-engine"
+    }
+
     /// The namespace faults are applied in (nil: the agent's own).
     public var namespace: NetNamespace?
     /// Traffic no fault may touch (safety rule 3).
     public var exemptions: [ManagementExemption]
     /// The device netem and bandwidth use when the fault names none.
     public var defaultDevice: String?
+    public var latencyMechanism: LatencyMechanism
 
-    public init(namespace: NetNamespace?, exemptions: [ManagementExemption], defaultDevice: String?) {
+    public init(namespace: NetNamespace?, exemptions: [ManagementExemption], defaultDevice: String?,
+                latencyMechanism: LatencyMechanism = .delayEngine) {
         self.namespace = namespace; self.exemptions = exemptions; self.defaultDevice = defaultDevice
+        self.latencyMechanism = latencyMechanism
     }
 
     /// Ports listed one by one in the nftables set; a wider range is refused rather than
@@ -36,11 +48,16 @@ public struct NetworkFaultMapping: Sendable {
                 throw .refused("partition topology \(p.topology) is resolved by the controller; an agent takes topology 'inbound' with the peers to drop")
             }
             return .partition(PartitionSpec(namespace: namespace, match: try inbound(p.filter), exemptions: exemptions))
+        case .loss(let l) where l.correlation.points > 0 && latencyMechanism == .netem:
+            // Correlated (bursty) loss is netem's Gilbert model, on arriving packets like plain loss.
+            return .netem(try netemIngress(l.filter, loss: l))
         case .loss(let l):
             guard l.correlation.points == 0 else {
                 throw .refused("loss correlation needs netem's Gilbert model; nftables drops each packet independently (set correlation to 0)")
             }
             return .loss(LossSpec(namespace: namespace, match: try inbound(l.filter), exemptions: exemptions, percent: l.percent.points))
+        case .latency(let l) where latencyMechanism == .netem:
+            return .netem(try netemIngress(l))
         case .latency(let l):
             guard l.distribution == .uniform else {
                 throw .refused("the delay engine draws jitter uniformly; distribution \(l.distribution.rawValue) needs netem on a device, which would also delay the management channel")
@@ -99,6 +116,43 @@ public struct NetworkFaultMapping: Sendable {
         case .icmp: .icmp
         }
         return InboundMatch(peers: try networks(filter.peers), transport: transport, ports: ports)
+    }
+
+    /// Latency on netem: packets arriving from the peers go through an ifb whose root is netem.
+    func netemIngress(_ l: Latency) throws(MappingError) -> NetemSpec {
+        var spec = try netemIngress(l.filter)
+        spec.delay = l.delay.duration
+        spec.jitter = l.jitter.duration
+        spec.delayCorrelationPercent = l.correlation.points
+        spec.distribution = switch l.distribution {
+        case .uniform: .uniform
+        case .normal: .normal
+        case .pareto: .pareto
+        case .paretonormal: .paretonormal
+        }
+        return spec
+    }
+
+    func netemIngress(_ filter: NetworkFilter, loss: Loss) throws(MappingError) -> NetemSpec {
+        var spec = try netemIngress(filter)
+        spec.lossPercent = loss.percent.points
+        spec.lossCorrelationPercent = loss.correlation.points
+        return spec
+    }
+
+    /// The ifb redirect every netem-on-arrival fault shares: by peer, management exempt.
+    func netemIngress(_ filter: NetworkFilter) throws(MappingError) -> NetemSpec {
+        guard filter.direction == .inbound else {
+            throw .refused("this fault acts on packets arriving at the host (direction inbound); for the other direction the controller applies it on the peer")
+        }
+        guard filter.ports.isEmpty, filter.networkProtocol == .all else {
+            throw .refused("this fault runs on netem here, which matches arriving packets by peer address only: drop ports and protocol")
+        }
+        guard let device = filter.device ?? defaultDevice else {
+            throw .refused("netem on arriving packets needs the device they arrive on: name one in the fault or in the agent's config (device)")
+        }
+        return NetemSpec(namespace: namespace, device: device, direction: .ingress, peers: try networks(filter.peers),
+                         exemptions: exemptions)
     }
 
     func netemDevice(_ filter: NetworkFilter) throws(MappingError) -> String {

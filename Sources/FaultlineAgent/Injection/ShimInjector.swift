@@ -40,8 +40,11 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
     public init(_ configuration: Configuration) throws {
         self.configuration = configuration
         let namespace = configuration.networkNamespace.map { $0.hasPrefix("/") ? NetNamespace.path($0) : NetNamespace.named($0) }
+        // netem on arriving packets where the kernel has it (probed once, in a scratch namespace).
+        let latency: NetworkFaultMapping.LatencyMechanism = NetemShim().ingressAvailability().isAvailable ? .netem : .delayEngine
         mapping = NetworkFaultMapping(namespace: namespace, exemptions: try Self.exemptions(configuration),
-                                      defaultDevice: configuration.device ?? DeviceDiscovery.firstNonLoopback(in: namespace))
+                                      defaultDevice: configuration.device ?? DeviceDiscovery.firstNonLoopback(in: namespace),
+                                      latencyMechanism: latency)
         processes = ProcessScope(networkNamespace: configuration.networkNamespace)
     }
 
@@ -191,6 +194,7 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
         switch kind {
         case .partition: return net(PartitionShim().availability())
         case .loss: return net(LossShim().availability())
+        case .latency where mapping.latencyMechanism == .netem: return nil
         case .latency: return net(delayEngine.availability())
         case .duplicate, .corrupt, .reorder: return net(NetemShim().availability())
         case .bandwidth: return net(BandwidthShim().availability())
@@ -200,6 +204,18 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
             let freezer = proc(CgroupFreezePause().availability(capabilities: capabilities))
             return signal != nil && freezer != nil ? "\(signal!); \(freezer!)" : nil
         case .clock: return proc(VDSOClockSkew().availability(capabilities: capabilities))
+        }
+    }
+
+    public func mechanism(of kind: FaultKind) -> String? {
+        switch kind {
+        case .partition, .loss: "nftables"
+        case .latency: mapping.latencyMechanism == .netem ? "netem (ingress, ifb)" : "delay engine (NFQUEUE)"
+        case .duplicate, .corrupt, .reorder: "netem"
+        case .bandwidth: "tbf/htb (egress), ifb + tbf (ingress)"
+        case .kill: "pidfd signal"
+        case .pause: "SIGSTOP or cgroup freezer"
+        case .clock: "vDSO patch (process), clock_settime (host)"
         }
     }
 

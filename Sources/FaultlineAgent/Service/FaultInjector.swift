@@ -18,6 +18,8 @@ public protocol FaultInjector: Sendable {
     func revert(undo: Data) throws
     /// nil when this host can inject `kind`, else what is missing.
     func unavailability(of kind: FaultKind) -> String?
+    /// What carries `kind` out on this host (e.g. "netem (ingress, ifb)"), for the capability report.
+    func mechanism(of kind: FaultKind) -> String?
     /// The processes `selector` reaches on this host now; touches nothing.
     func processes(matching selector: ProcessSelector) throws -> [MatchedProcess]
     /// nil when `fault` can be applied alongside `existing`, else why not.
@@ -30,4 +32,8 @@ public struct AgentError: Error, Sendable, CustomStringConvertible {
     public var reason: String
     public init(_ status: Int, _ reason: String) { self.status = status; self.reason = reason }
     public var description: String { "\(status): \(reason)" }
+}
+
+extension FaultInjector {
+    public func mechanism(of kind: FaultKind) -> String? { nil }
 }

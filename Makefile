@@ -5,7 +5,8 @@ SWIFT        ?= swift
 SWIFT_FLAGS  ?=
 APT_PACKAGES := nftables libnftables-dev libnl-route-3-dev libnl-3-dev libnetfilter-queue-dev \
                 libnfnetlink-dev libmnl-dev libcap-dev iptables iproute2 etcd-server etcd-client \
-                redis-server redis-sentinel golang-go gcc pkg-config chromium python3-venv haproxy prometheus
+                redis-server redis-sentinel golang-go gcc pkg-config chromium python3-venv haproxy prometheus \
+                qemu-system-x86 busybox-static kmod binutils
 FAULTLINE    := .build/debug/faultline
 
 .PHONY: all deps build test demo bench clean

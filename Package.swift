@@ -28,6 +28,7 @@ let package = Package(
     products: [
         .executable(name: "faultline", targets: ["faultline"]),
         .executable(name: "faultline-agent", targets: ["faultline-agent"]),
+        .executable(name: "fl-netprobe", targets: ["fl-netprobe"]),
         .library(name: "FaultlineCore", targets: ["FaultlineCore"]),
         .library(name: "FaultlinePlan", targets: ["FaultlinePlan"]),
         .library(name: "FaultlineChecker", targets: ["FaultlineChecker"]),
@@ -172,6 +173,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Benchmarks: `make bench` builds them in release mode and runs them.
+        // A C tool that measures delay, loss, duplicates, reordering, corruption and clock
+        // offset between lab hosts; the guest lab bakes it into its images.
+        .executableTarget(name: "fl-netprobe", path: "Sources/fl-netprobe"),
         .executableTarget(name: "checker-bench", dependencies: ["FaultlineChecker"],
                           path: "Benchmarks/checker", exclude: ["run-vs-porcupine.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "netshims-bench", dependencies: ["FaultlineNetShims"],

@@ -50,7 +50,7 @@ public enum Lab {
                 try LabNetwork.connect(host: i, a)
             }
 
-            try LabPKI.create(dir, addressing: a, hosts: options.hosts)
+            try LabPKI.create(dir, addressing: a, hosts: options.hosts, guests: options.guests)
 
             if options.agents {
                 let binary = options.agentBinary ?? LabAgents.locateBinary()!
@@ -64,6 +64,12 @@ public enum Lab {
                     try start(role: "agent", host: host, argv: argv, log: LabAgents.logPath(dir, host: host), state: &state)
                 }
                 for i in 1...options.hosts { try await waitForAgent(host: i, options: options, state: state) }
+            }
+
+            if options.guests > 0 {
+                state.guests = options.guests
+                try state.save()
+                try await LabGuests.start(options: options, state: &state, progress: progress)
             }
 
             switch options.service {
@@ -85,7 +91,7 @@ public enum Lab {
                 break
             }
 
-            let inventory = a.layout(hosts: options.hosts, service: options.service.rawValue)
+            let inventory = a.layout(hosts: options.hosts, service: options.service.rawValue, guests: options.guests)
             let inventoryText = LabInventoryFile.render(LabHAProxy.label(LabRedis.label(inventory, service: options.service), service: options.service), addressing: a, directory: dir)
             try LabFiles.write(inventoryText, to: LabInventoryFile.path(dir))
             state.phase = .up

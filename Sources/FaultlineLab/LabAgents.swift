@@ -71,8 +71,13 @@ public enum LabAgents {
 
     /// Answers the agent's `/v1/health` over mutual TLS with the controller's certificate.
     public static func health(host: Int, addressing a: LabAddressing, labDirectory: String, timeout: TimeInterval = 2) async throws -> AgentHealth {
+        try await health(name: a.hostName(host), address: a.address(ofHost: host), labDirectory: labDirectory, timeout: timeout)
+    }
+
+    /// The same for any lab host (namespace or guest) by name and address.
+    public static func health(name: String, address: String, labDirectory: String, timeout: TimeInterval = 2) async throws -> AgentHealth {
         let context = try LabPKI.controllerFiles(labDirectory).clientContext()
-        let client = HTTPAgentClient(endpoint: AgentEndpoint(name: a.hostName(host), address: a.address(ofHost: host), port: LabInventory.agentPort),
+        let client = HTTPAgentClient(endpoint: AgentEndpoint(name: name, address: address, port: LabInventory.agentPort),
                                      security: .mutualTLS(context), timeout: .milliseconds(Int64(timeout * 1000)))
         defer { client.close() }
         return try await client.health()

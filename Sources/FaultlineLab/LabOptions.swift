@@ -25,6 +25,8 @@ public struct LabOptions: Sendable {
     public var faultlineBinary: String?
     /// How long each agent and the service get to become ready.
     public var readyTimeout: TimeInterval
+    /// QEMU guests (stock kernel with netem, a clock of their own) beside the namespace hosts.
+    public var guests: Int = 0
 
     public init(addressing: LabAddressing = .standard, directory: String, hosts: Int = 3, service: LabService = .etcd,
                 agents: Bool = true, agentBinary: String? = nil, faultlineBinary: String? = nil, readyTimeout: TimeInterval = 30) {
@@ -52,6 +54,16 @@ public struct LabOptions: Sendable {
         case .haproxy where hosts < 3:
             throw LabError.invalid("--service haproxy needs --hosts 3 or more (HAProxy on n1 and at least two backends to balance between), not \(hosts)")
         default: break
+        }
+        guard (0...LabAddressing.maximumGuests).contains(guests) else {
+            throw LabError.invalid("--guests \(guests): expected 0 to \(LabAddressing.maximumGuests)")
+        }
+        if guests > 0 {
+            guard agents else { throw LabError.invalid("--guests needs agents: a guest is reached only through its agent") }
+            let tools = [GuestMachine.qemu, GuestImage.busybox, GuestImage.strip, GuestKernel.depmod, "/usr/bin/apt-get", "/usr/bin/dpkg", "/usr/sbin/tc"]
+            if let missing = tools.first(where: { Spawn.locate([$0]) == nil }) {
+                throw LabError.unsupported("\(missing) is missing (Debian packages qemu-system-x86, busybox-static, binutils, kmod, iproute2; `make deps` installs them)")
+            }
         }
         guard directory.hasPrefix("/"), directory.count > 1 else {
             throw LabError.invalid("lab folder '\(directory)': expected an absolute path")

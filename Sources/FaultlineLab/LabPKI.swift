@@ -20,7 +20,7 @@ public enum LabPKI {
         return TLSFiles(ca: d + "/ca.pem", certificate: d + "/\(host).pem", key: d + "/\(host)-key.pem")
     }
 
-    static func create(_ labDirectory: String, addressing: LabAddressing, hosts: Int) throws {
+    static func create(_ labDirectory: String, addressing: LabAddressing, hosts: Int, guests: Int = 0) throws {
         let d = directory(labDirectory)
         try LabFiles.makeDirectory(d)
         let ca = try CertificateAuthority.create(name: "Faultline lab \(addressing.name) CA", years: 1)
@@ -31,6 +31,13 @@ public enum LabPKI {
             let leaf = try ca.issue(role: .agent, name: host, dnsNames: [addressing.namespace(ofHost: i)],
                                     ipAddresses: [addressing.address(ofHost: i), "127.0.0.1"], days: 30)
             let files = agentFiles(labDirectory, host: host)
+            try LabFiles.write(try CertificateAuthority.pem(leaf.certificate), to: files.certificate)
+            try LabFiles.write(CertificateAuthority.pem(leaf.key), to: files.key, mode: 0o600)
+        }
+        for i in stride(from: 1, through: guests, by: 1) {
+            let guest = addressing.guestName(i)
+            let leaf = try ca.issue(role: .agent, name: guest, dnsNames: [guest], ipAddresses: [addressing.address(ofGuest: i)], days: 30)
+            let files = agentFiles(labDirectory, host: guest)
             try LabFiles.write(try CertificateAuthority.pem(leaf.certificate), to: files.certificate)
             try LabFiles.write(CertificateAuthority.pem(leaf.key), to: files.key, mode: 0o600)
         }

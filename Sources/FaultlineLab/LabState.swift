@@ -25,6 +25,8 @@ public struct LabState: Codable, Sendable, Equatable {
     public var subnetIndex: Int
     public var directory: String
     public var hosts: Int
+    /// QEMU guests beside the namespace hosts (nil in labs made before guests existed).
+    public var guests: Int?
     public var service: String
     public var phase: Phase
     public var bridge: String?

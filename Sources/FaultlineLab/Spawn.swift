@@ -17,11 +17,17 @@ enum Spawn {
     }
 
     /// Runs argv to completion, collecting its output (small outputs: `ip`, `etcd --version`).
-    static func run(_ argv: [String]) throws -> Output {
+    /// `directory`: the child's working directory (`apt-get download` writes there).
+    static func run(_ argv: [String], in directory: String? = nil) throws -> Output {
         let outPath = try temporaryFile(), errPath = try temporaryFile()
         defer { unlink(outPath); unlink(errPath) }
         var actions = try FileActions(stdin: "/dev/null", stdout: outPath, stderr: errPath, append: false)
         defer { actions.destroy() }
+        if let directory {
+            guard let addChdir = Spawn.addChdir, addChdir(&actions.raw, directory) == 0 else {
+                throw LabError.unsupported("posix_spawn_file_actions_addchdir_np is missing (glibc 2.29 or newer is needed)")
+            }
+        }
         let pid = try spawn(argv, actions: &actions, newSession: false)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
@@ -35,8 +41,8 @@ enum Spawn {
 
     /// Runs argv and throws with its stderr when it exits non-zero.
     @discardableResult
-    static func check(_ argv: [String]) throws -> String {
-        let output = try run(argv)
+    static func check(_ argv: [String], in directory: String? = nil) throws -> String {
+        let output = try run(argv, in: directory)
         guard output.status == 0 else {
             throw LabError.tool(argv: argv, status: output.status, stderr: output.stderr)
         }
@@ -111,6 +117,12 @@ enum Spawn {
     private static let addCloseFrom: AddCloseFrom? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
         return unsafeBitCast(symbol, to: AddCloseFrom.self)
+    }()
+
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    private static let addChdir: AddChdir? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
+        return unsafeBitCast(symbol, to: AddChdir.self)
     }()
 
     private static func temporaryFile() throws -> String {

@@ -22,12 +22,18 @@ struct LabCommand: ParsableCommand {
           faultline lab restart --service etcd --host n2
           faultline lab down
           faultline lab up --name ci7 --subnet 10.77.7.0/24 --dir /tmp/ci7-lab
+          faultline lab up --hosts 1 --service none --guests 2
+          faultline lab exec g1 -- tc qdisc show dev eth0
+
+        Guests (--guests N) are QEMU machines gI at 10.77.N.(100+I) on the same bridge, booting \
+        Debian's stock cloud kernel (fetched with apt-get download, unpacked into \
+        /var/cache/faultline/guest, never installed): they have netem and a clock of their own.
 
         Exit codes: 0 done (status: every host healthy); 1 status: something unhealthy; \
         4 the lab could not be built, inspected or removed (nothing is left behind by a failed up); \
         64 bad input (nothing changed).
         """,
-        subcommands: [LabUp.self, LabStatus.self, LabRestart.self, LabDown.self]
+        subcommands: [LabUp.self, LabStatus.self, LabRestart.self, LabExec.self, LabDown.self]
     )
 }
 
@@ -74,6 +80,7 @@ struct LabUp: ParsableCommand {
           faultline lab up
           faultline lab up --hosts 5
           faultline lab up --service none --hosts 2
+          faultline lab up --hosts 1 --service none --guests 2
         """)
 
     @OptionGroup var lab: LabSelection
@@ -84,6 +91,9 @@ struct LabUp: ParsableCommand {
     @Option(help: "The service to run on the hosts: etcd, redis, haproxy (on n1, HTTP backends on the others) or none.")
     var service: LabService = .etcd
 
+    @Option(help: "QEMU guests (0–9) beside the hosts: stock kernel with netem, a clock of their own; ~10 s to boot each.")
+    var guests: Int = 0
+
     @Flag(inversion: .prefixedNo, help: "Start a faultline-agent on every host (plans need them to inject faults).")
     var agents: Bool = true
 
@@ -91,14 +101,56 @@ struct LabUp: ParsableCommand {
     var timeout: Int = 30
 
     func run() throws {
-        let options = LabOptions(addressing: try lab.addressing(), directory: try lab.directory(), hosts: hosts, service: service,
+        var options = LabOptions(addressing: try lab.addressing(), directory: try lab.directory(), hosts: hosts, service: service,
                                  agents: agents, faultlineBinary: CommandLineTools.faultlineBinary(),
                                  readyTimeout: TimeInterval(timeout))
-        let summary = try CommandLineTools.blocking { try await Lab.up(options) { print($0) } }
+        options.guests = guests
+        let chosen = options
+        let summary = try CommandLineTools.blocking { try await Lab.up(chosen) { print($0) } }
         print("lab '\(summary.state.name)' up in \(String(format: "%.1f", summary.seconds)) s: \(summary.state.hosts) hosts, service \(summary.state.service)")
         for host in summary.inventory.hosts { print("  \(host.name)  \(host.address)  agent \(host.agent)") }
         print("inventory: \(summary.inventoryPath)")
         print("certificates: \(LabPKI.directory(summary.state.directory))")
+    }
+}
+
+struct LabExec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Run a command inside a lab guest (through its console) and print its output.",
+        discussion: """
+        The command's arguments are passed literally (quoted for the guest's shell). Exits with the command's status.
+
+        Examples:
+          faultline lab exec g1 -- tc -s qdisc show dev eth0
+          faultline lab exec g2 -- fl-netprobe measure 10.77.0.101 7999 100 10
+          faultline lab exec g1 -- date -u
+        """)
+
+    @OptionGroup var lab: LabSelection
+
+    @Argument(help: "The guest (g1, g2, ...).")
+    var guest: String
+
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.")
+    var command: [String] = []
+
+    @Option(help: "Seconds to wait for the command.")
+    var timeout: Int = 60
+
+    func validate() throws {
+        guard guest.count >= 2, guest.first == "g", Int(guest.dropFirst()) != nil else {
+            throw ValidationError("guest '\(guest)': expected g1, g2, ...")
+        }
+        guard !command.filter({ $0 != "--" }).isEmpty else { throw ValidationError("missing the command to run") }
+    }
+
+    func run() throws {
+        let argv = command.first == "--" ? Array(command.dropFirst()) : command
+        let console = GuestConsole(labDirectory: try lab.directory(), guest: guest)
+        let result = try console.run(argv, timeout: TimeInterval(timeout))
+        if !result.output.isEmpty { print(result.output, terminator: result.output.hasSuffix("\n") ? "" : "\n") }
+        if result.status != 0 { throw ExitCode(result.status) }
     }
 }
 

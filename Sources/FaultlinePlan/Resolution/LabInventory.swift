@@ -58,12 +58,24 @@ public struct LabAddressing: Sendable, Hashable {
     public func address(ofHost index: Int) -> String { "10.77.\(subnetIndex).\(10 + index)" }
     public func agentURL(ofHost index: Int) -> String { "https://\(address(ofHost: index)):\(LabInventory.agentPort)" }
 
+    /// Guests (`lab up --guests N`): QEMU machines on the same bridge, through a tap each,
+    /// at 10.77.N.(100+I), named gI.
+    public static let maximumGuests = 9
+    public func guestName(_ index: Int) -> String { "g\(index)" }
+    public func tapName(ofGuest index: Int) -> String { "fl-\(name)-t\(index)" }
+    public func address(ofGuest index: Int) -> String { "10.77.\(subnetIndex).\(100 + index)" }
+    public func agentURL(ofGuest index: Int) -> String { "https://\(address(ofGuest: index)):\(LabInventory.agentPort)" }
+
     /// The layout `faultline lab up --hosts N --service S` produces.
-    public func layout(hosts count: Int = 3, service: String = "etcd") -> Inventory {
-        Inventory(hosts: (1...max(1, count)).map { i in
+    public func layout(hosts count: Int = 3, service: String = "etcd", guests: Int = 0) -> Inventory {
+        let namespaceHosts = count < 1 && guests > 0 ? [] : (1...max(1, count)).map { i in
             Host(name: hostName(i), address: address(ofHost: i), agent: agentURL(ofHost: i),
                  labels: service == "none" ? [:] : ["role": service])
-        })
+        }
+        let guestHosts = guests < 1 ? [] : (1...guests).map { i in
+            Host(name: guestName(i), address: address(ofGuest: i), agent: agentURL(ofGuest: i), labels: ["kind": "guest"])
+        }
+        return Inventory(hosts: namespaceHosts + guestHosts)
     }
 }
 

@@ -35,6 +35,40 @@ struct CompositionTests {
         guard case .refused = composition(samePath, egress) else { Issue.record("same namespace by path must conflict"); return }
     }
 
+    @Test("netem on arriving packets claims the ingress qdisc: it composes with egress netem, not with ingress bandwidth")
+    func ingressNetem() throws {
+        let exemption = ManagementExemption(address: try IPNetwork("10.250.0.1"), port: 7433)
+        let arriving = NetFaultSpec.netem(NetemSpec(namespace: .named("x"), device: "eth0", direction: .ingress,
+                                                    peers: [try IPNetwork("10.250.1.1")], exemptions: [exemption], delay: .milliseconds(40)))
+        let leaving = NetFaultSpec.netem(NetemSpec(namespace: .named("x"), device: "eth0", duplicatePercent: 10))
+        let ingressBandwidth = NetFaultSpec.bandwidth(BandwidthSpec(namespace: .named("x"), device: "eth0", direction: .ingress, bitsPerSecond: 1_000_000))
+        #expect(composition(arriving, leaving) == .composes)
+        guard case let .refused(reason) = composition(arriving, ingressBandwidth) else { Issue.record("two ingress faults on eth0 must be refused"); return }
+        #expect(reason.contains("ingress qdisc"))
+    }
+
+    @Test("netem specs: peers only on arriving packets, IPv4 only; the undo record names our ifb and no root qdisc")
+    func netemSpecChecks() throws {
+        let id = try FaultID("netem-spec")
+        let peer = try IPNetwork("10.250.1.1")
+        #expect(throws: NetShimError.self) { try NetemShim().undoRecord(for: id, spec: NetemSpec(device: "eth0", peers: [peer], delay: .milliseconds(5))) }
+        #expect(throws: NetShimError.self) {
+            try NetemShim().undoRecord(for: id, spec: NetemSpec(device: "eth0", direction: .ingress, peers: [try IPNetwork("fd00::1")], delay: .milliseconds(5)))
+        }
+        let undo = try NetemShim().undoRecord(for: id, spec: NetemSpec(device: "eth0", direction: .ingress, peers: [peer], delay: .milliseconds(5)))
+        #expect(undo.rootHandle == nil && undo.ingressRedirect && undo.ifb?.hasPrefix("fl-") == true)
+    }
+
+    @Test("netem on arriving packets is unavailable wherever netem is, with netem's reason")
+    func ingressNetemAvailability() {
+        let netem = NetemShim().availability(), ingress = NetemShim().ingressAvailability()
+        print("netem: \(netem); on arriving packets: \(ingress)")
+        if case .unavailable(let reason) = netem {
+            guard case .unavailable(let ingressReason) = ingress else { Issue.record("ingress netem available without netem"); return }
+            #expect(ingressReason == reason)
+        }
+    }
+
     @Test("latency (delay engine) and loss (nftables) live together on one host, with real traffic")
     func latencyPlusLoss() throws {
         let net = try TestNetwork.make()

@@ -83,7 +83,8 @@ public enum LabRedis {
                     continue
                 }
                 var replicaOf: String?
-                if role == serverRole, let current = currentPrimary(state: state, addressing: a), current != a.address(ofHost: i) {
+                if role == serverRole, let current = currentPrimary(state: state, addressing: a, restarting: a.address(ofHost: i)),
+                   current != a.address(ofHost: i) {
                     replicaOf = current
                 }
                 try startProcess(role: role, host: i, addressing: a, directory: directory, replicaOf: replicaOf, state: &state)
@@ -98,13 +99,19 @@ public enum LabRedis {
         return lines
     }
 
-    /// The primary most answering Sentinels name, or nil when none answers.
-    static func currentPrimary(state: LabState, addressing a: LabAddressing) -> String? {
-        var votes: [String: Int] = [:]
-        for i in 1...state.hosts {
-            if let ip = try? LabRedisQuery.sentinelPrimary(address: a.address(ofHost: i), timeout: 0.5) { votes[ip, default: 0] += 1 }
+    /// The primary the Sentinels name for a server restarting on `restarting`, or nil when
+    /// none answers. Each Sentinel's answer is `get-master-addr-by-name` (it names the
+    /// promoted replica as soon as a failover promotes it, before the failover ends); the
+    /// newest view wins (the highest config epoch: a Sentinel that has not heard of a
+    /// failover still names the old primary), and among equals an answer naming another
+    /// host (a failover away from `restarting` that not every Sentinel has finished).
+    static func currentPrimary(state: LabState, addressing a: LabAddressing, restarting: String) -> String? {
+        let answers: [(epoch: Int, primary: String)] = (1...state.hosts).compactMap { i in
+            let address = a.address(ofHost: i)
+            guard let primary = try? LabRedisQuery.sentinelPrimary(address: address, timeout: 0.5) else { return nil }
+            return ((try? LabRedisQuery.sentinelView(address: address, timeout: 0.5))?.configEpoch ?? 0, primary)
         }
-        return votes.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+        return answers.max { ($0.epoch, $0.primary != restarting ? 1 : 0) < ($1.epoch, $1.primary != restarting ? 1 : 0) }?.primary
     }
 
     /// `lab status`'s words for one host: the server's role and link, the Sentinel's view.

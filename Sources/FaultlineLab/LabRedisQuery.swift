@@ -23,6 +23,8 @@ public enum LabRedisQuery {
         public var otherSentinels: Int
         /// Sentinel's flags for the primary ("master", "master,s_down,o_down", ...).
         public var flags: String
+        /// Grows with every failover; of two Sentinels' views the higher epoch is newer.
+        public var configEpoch: Int
     }
 
     public static func replication(address: String, timeout: TimeInterval = 1) throws -> Replication {
@@ -97,7 +99,8 @@ public enum LabRedisQuery {
             throw LabError.invalid("SENTINEL master answered without ip/flags: \(fields.keys.sorted())")
         }
         return SentinelView(primaryAddress: ip, replicas: Int(fields["num-slaves"] ?? "") ?? 0,
-                            otherSentinels: Int(fields["num-other-sentinels"] ?? "") ?? 0, flags: flags)
+                            otherSentinels: Int(fields["num-other-sentinels"] ?? "") ?? 0, flags: flags,
+                            configEpoch: Int(fields["config-epoch"] ?? "") ?? 0)
     }
 
     // MARK: - I/O

@@ -46,6 +46,20 @@ import Testing
         return try JSONDecoder().decode(Probe.self, from: Data(result.output.utf8))
     }
 
+    /// Probes from g2 to g1 while `fault` is applied on g1 (and reverted, also on failure).
+    static func measure(_ lab: TestLab, during fault: Fault, by agent: HTTPAgentClient, count: Int = 400) async throws -> Probe {
+        let id = "fl-g" + fault.kind.rawValue
+        _ = try await agent.apply(id: id, fault: fault, lease: .seconds(60))
+        do {
+            let probe = try measure(lab, from: 2, to: lab.addressing.address(ofGuest: 1), count: count, intervalMs: 3)
+            _ = try await agent.revert(id: id)
+            return probe
+        } catch {
+            _ = try? await agent.revert(id: id)
+            throw error
+        }
+    }
+
     /// What traffic control a guest's eth0 has, and any ifb of ours.
     static func trafficControl(_ lab: TestLab, guest: Int) throws -> String {
         let console = GuestConsole(labDirectory: lab.directory, guest: lab.addressing.guestName(guest))
@@ -91,24 +105,19 @@ import Testing
         #expect(managementSeconds < 1, "the management channel took \(managementSeconds) s")
 
         // Correlated loss 30 % (netem's model, on arriving packets from g2).
-        _ = try await agent.apply(id: "fl-gloss", fault: .loss(Loss(percent: Percent(points: 30), correlation: Percent(points: 25), filter: Self.filter(peer: g2))), lease: .seconds(60))
-        let lossy = try Self.measure(lab, from: 2, to: g1, count: 600, intervalMs: 3)
-        _ = try await agent.revert(id: "fl-gloss")
+        let lossy = try await Self.measure(lab, during: .loss(Loss(percent: Percent(points: 30), correlation: Percent(points: 25), filter: Self.filter(peer: g2))),
+                                           by: agent, count: 600)
         let lossShare = Double(lossy.lost) / Double(lossy.sent)
         print("guest netem loss 30 % (correlation 25 %): \(lossy.lost)/\(lossy.sent) lost = \(lossShare)")
         #expect(lossShare > 0.18 && lossShare < 0.42, "loss 30 % measured \(lossShare)")
 
         // Duplicate, corrupt, reorder: netem on g1's egress; g2 sees g1's answers.
-        _ = try await agent.apply(id: "fl-gdup", fault: .duplicate(Duplicate(percent: Percent(points: 30))), lease: .seconds(60))
-        let duplicated = try Self.measure(lab, from: 2, to: g1, count: 400, intervalMs: 3)
-        _ = try await agent.revert(id: "fl-gdup")
+        let duplicated = try await Self.measure(lab, during: .duplicate(Duplicate(percent: Percent(points: 30))), by: agent)
         let duplicateShare = Double(duplicated.duplicates) / Double(duplicated.received)
         print("guest netem duplicate 30 %: \(duplicated.duplicates)/\(duplicated.received) = \(duplicateShare)")
         #expect(duplicateShare > 0.2 && duplicateShare < 0.4, "duplicate 30 % measured \(duplicateShare)")
 
-        _ = try await agent.apply(id: "fl-gcor", fault: .corrupt(Corrupt(percent: Percent(points: 30))), lease: .seconds(60))
-        let corrupted = try Self.measure(lab, from: 2, to: g1, count: 400, intervalMs: 3)
-        _ = try await agent.revert(id: "fl-gcor")
+        let corrupted = try await Self.measure(lab, during: .corrupt(Corrupt(percent: Percent(points: 30))), by: agent)
         // A corrupted answer arrives with a bad payload checksum (counted as corrupted) or is
         // dropped on the way (a flipped bit in a header); either way no intact answer: lost.
         let damaged = Double(corrupted.lost) / Double(corrupted.sent)
@@ -116,9 +125,7 @@ import Testing
         #expect(corrupted.corrupted > corrupted.sent / 20, "corrupt 30 %: only \(corrupted.corrupted) answers arrived corrupted")
         #expect(damaged > 0.2 && damaged < 0.4, "corrupt 30 % damaged \(damaged)")
 
-        _ = try await agent.apply(id: "fl-greo", fault: .reorder(Reorder(percent: Percent(points: 50), delay: .milliseconds(20))), lease: .seconds(60))
-        let reordered = try Self.measure(lab, from: 2, to: g1, count: 400, intervalMs: 3)
-        _ = try await agent.revert(id: "fl-greo")
+        let reordered = try await Self.measure(lab, during: .reorder(Reorder(percent: Percent(points: 50), delay: .milliseconds(20))), by: agent)
         let reorderShare = Double(reordered.reordered) / Double(reordered.received)
         print("guest netem reorder 50 % (gap 20 ms): \(reordered.reordered)/\(reordered.received) out of order = \(reorderShare)")
         #expect(reorderShare > 0.2, "reorder 50 % measured \(reorderShare)")

@@ -29,10 +29,20 @@ struct ExperimentsTests {
         #expect(!plan.title.isEmpty)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.hasPrefix("#"), "each experiment opens with a comment saying what it teaches")
-        let printed = PlanPrinter(plan: plan, inventory: LabInventory.layout(), inventoryNote: "lab", seed: 1, seedNote: "test").render()
+        let printed = PlanPrinter(plan: plan, inventory: Self.labLayout(for: file), inventoryNote: "lab", seed: 1, seedNote: "test").render()
         #expect(printed.contains("Method ("))
         #expect(printed.contains("Per host"))
         #expect(!printed.contains("cannot compute") && !printed.contains("cannot resolve"), "\(printed)")
+    }
+
+    /// The lab each plan is written for, as `faultline lab up --service S` labels it: redis-*
+    /// plans a Redis lab, haproxy-* plans HAProxy on n1 before backends, the rest etcd.
+    static func labLayout(for file: String) -> Inventory {
+        if file.hasPrefix("redis-") { return LabInventory.layout(service: "redis") }
+        guard file.hasPrefix("haproxy-") else { return LabInventory.layout() }
+        var inventory = LabInventory.layout(service: "haproxy")
+        for i in inventory.hosts.indices { inventory.hosts[i].labels["role"] = i == 0 ? "haproxy" : "backend" }
+        return inventory
     }
 
     @Test func leaderIsolationPrintsItsTimeline() throws {

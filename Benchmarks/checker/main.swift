@@ -5,6 +5,7 @@
 //
 //   checker-bench [--data DIR] [--repeat N] [--write-generated DIR]
 //                 [--only etcd|kv|kv-NAME|generated|generated-register|generated-cas|generated-kv]
+//                 [--partitions]   (kv files: one line per key)
 //
 // --write-generated writes the generated histories (register.jsonl, cas.jsonl, kv.jsonl) in
 // Faultline's format for the Porcupine side of run-vs-porcupine.sh.
@@ -20,6 +21,7 @@ var dataDirectory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
 var repeats = 5
 var generatedPath: String? = nil
 var only: String? = nil
+var showPartitions = false
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -27,6 +29,7 @@ while let argument = arguments.popFirst() {
     case "--repeat": repeats = Int(arguments.popFirst() ?? "") ?? repeats
     case "--write-generated": generatedPath = arguments.popFirst()
     case "--only": only = arguments.popFirst()
+    case "--partitions": showPartitions = true
     default:
         FileHandle.standardError.write("unknown argument \(argument)\n".data(using: .utf8)!)
         exit(2)
@@ -117,6 +120,11 @@ for name in ["c01-ok", "c01-bad", "c10-ok", "c10-bad", "c50-ok", "c50-bad"] wher
     rows.append(Row(name: "kv \(name)", operations: history.operations.count, seconds: elapsed, verdict: verdict,
                     note: "\(result.partitions.count) keys, \(result.partitions.reduce(0) { $0 + $1.iterations }) steps, \(result.partitions.reduce(0) { $0 + $1.states }) states, \(result.partitions.reduce(0) { $0 + $1.configurations }) configurations"))
     print("RESULT kv-\(name) \(elapsed) \(verdict)")
+    if showPartitions {
+        for partition in result.partitions {
+            print("  key \(partition.label): \(partition.verdict?.rawValue ?? "stopped") \(partition.operationCount) ops, \(partition.iterations) steps, \(partition.states) states, \(partition.configurations) configurations")
+        }
+    }
 }
 
 // 3. Generated histories.
@@ -143,11 +151,16 @@ where only == nil || only == "generated" || only == "generated-" + generatedKind
     repeats = min(repeats, 3)
     let (elapsed, result) = time { try! LinearizabilityChecker.check(history, model: item.model) }
     repeats = savedRepeats
-    if result.verdict != .ok { mismatches += 1; print("MISMATCH \(item.name): \(result.verdict)") }
+    // Linearizable by construction: illegal would be a wrong verdict; unknown (a budget ran
+    // out) is an honest answer, reported in the table.
+    if result.verdict == .illegal { mismatches += 1; print("MISMATCH \(item.name): \(result.verdict)") }
+    let limit = result.partitions.compactMap(\.limitReached).first.map { " (\($0.rawValue) limit)" } ?? ""
+    let methods = Set(result.partitions.map(\.method.rawValue)).sorted().joined(separator: "+")
     let iterations = result.partitions.reduce(0) { $0 + $1.iterations }
     rows.append(Row(name: item.name, operations: history.operations.count, seconds: elapsed,
-                    verdict: result.verdict.rawValue, note: "\(iterations) search steps"))
-    print("RESULT generated-\(index) \(elapsed) \(result.verdict.rawValue)")
+                    verdict: result.verdict.rawValue + limit, note: "\(methods), \(iterations) steps"))
+    let limitTag = result.partitions.compactMap(\.limitReached).first.map { "(\($0.rawValue)-limit)" } ?? ""
+    print("RESULT generated-\(index) \(elapsed) \(result.verdict.rawValue)\(limitTag)")
 }
 
 print("")

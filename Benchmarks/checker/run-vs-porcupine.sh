@@ -13,7 +13,9 @@
 #   PORCUPINE_DIR   Porcupine's source (default /work/scratch/porcupine)
 #   PACKAGE_DIR     the Swift package that has the checker-bench product (default: this repository)
 #   DATA_DIR        Porcupine's test data (default: ../shared/data/porcupine beside the repository)
-#   REPEAT          runs per case, best taken (default 5)
+#   REPEAT          runs per case (default 5): Faultline reports the median, Go's testing the mean
+#   PORCUPINE_MEMORY_KB  address-space limit for each Porcupine run on a generated history
+#                   (default 8 GiB; a run that exceeds it is reported as not finished)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,6 +24,7 @@ PORCUPINE_DIR="${PORCUPINE_DIR:-/work/scratch/porcupine}"
 PACKAGE_DIR="${PACKAGE_DIR:-$repo}"
 DATA_DIR="${DATA_DIR:-$(cd "$repo/.." && pwd)/shared/data/porcupine}"
 REPEAT="${REPEAT:-5}"
+PORCUPINE_MEMORY_KB="${PORCUPINE_MEMORY_KB:-8388608}"
 work="$(mktemp -d /tmp/fl-checker-bench.XXXXXX)"
 trap 'rm -rf "$work"; rm -f "$PORCUPINE_DIR/faultline_generated_test.go"' EXIT
 
@@ -34,6 +37,11 @@ fi
 ( cd "$PACKAGE_DIR" && flock /tmp/fl-swift-build.lock swift build -c release --product checker-bench >&2 )
 bench="$(cd "$PACKAGE_DIR" && swift build -c release --product checker-bench --show-bin-path)/checker-bench"
 "$bench" --data "$DATA_DIR" --repeat "$REPEAT" --write-generated "$work" > "$work/swift.txt"
+# Peak memory of one check of each generated history, in a process of its own.
+for kind in register cas kv; do
+    /usr/bin/time -f "MAXRSS generated-$kind %M" "$bench" --data "$DATA_DIR" --repeat 1 --only "generated-$kind" \
+        > /dev/null 2>> "$work/swift.txt" || true
+done
 cat "$work/swift.txt" >&2
 
 # 2. Porcupine: its own benchmarks for etcd and kv, plus a small test file (removed on exit)
@@ -174,10 +182,16 @@ GO
 
 export GOFLAGS=-mod=mod GOPROXY=off GOCACHE="${GOCACHE:-$work/gocache}"
 ( cd "$PORCUPINE_DIR" && go test -run XXX -bench 'BenchmarkEtcdJepsen|BenchmarkKv[0-9]' -benchtime "${REPEAT}x" . ) > "$work/go.txt"
-( cd "$PORCUPINE_DIR" && FAULTLINE_GENERATED="$work" go test -run XXX -bench 'BenchmarkFaultline' -benchtime 1x -timeout 30m . ) >> "$work/go.txt" || true
+# One process per generated history, each under an address-space limit: Porcupine's search
+# on one register with 50 clients grows without bound, and this machine is shared.
+for name in FaultlineRegister FaultlineCas FaultlineKV; do
+    ( ulimit -v "$PORCUPINE_MEMORY_KB"
+      cd "$PORCUPINE_DIR" && FAULTLINE_GENERATED="$work" /usr/bin/time -f "MAXRSS Benchmark$name %M" \
+          go test -run XXX -bench "Benchmark$name\$" -benchtime 1x -timeout 10m . ) >> "$work/go.txt" 2>&1 || true
+done
 cat "$work/go.txt" >&2
 
-# 3. The table. Swift times: best of REPEAT; Go times: mean ns/op over REPEAT runs.
+# 3. The table. Swift times: median of REPEAT; Go times: mean ns/op over REPEAT runs.
 python3 - "$work/swift.txt" "$work/go.txt" <<'PY'
 import re, sys
 swift = {}
@@ -185,6 +199,12 @@ for line in open(sys.argv[1]):
     if line.startswith("RESULT "):
         _, name, seconds, verdict = line.split()[:4]
         swift[name] = (float(seconds), verdict)
+peak = {}
+for path in sys.argv[1:3]:
+    for line in open(path):
+        if line.startswith("MAXRSS "):
+            _, name, kb = line.split()[:3]
+            peak[name] = int(kb) / 1024
 go, goverdict = {}, {}
 for line in open(sys.argv[2]):
     m = re.match(r"Benchmark(\S+?)-\d+\s+\d+\s+([\d.]+) ns/op(?:\s+(-?[\d.]+) verdict)?", line)
@@ -204,11 +224,14 @@ names = {"c01-ok": "Kv1ClientOk", "c01-bad": "Kv1ClientBad", "c10-ok": "Kv10Clie
 for ours, theirs in names.items():
     s = swift.get("kv-" + ours)
     rows.append((f"kv {ours}", s[0] if s else None, go.get(theirs), s[1] if s else ""))
-for index, (label, theirs) in enumerate([("generated register 50×20000, 1 key", "FaultlineRegister"),
-                                          ("generated cas 50×20000, 1 key, 1% info", "FaultlineCas"),
-                                          ("generated kv 50×20000, 10 keys", "FaultlineKV")]):
+for index, (label, kind, theirs) in enumerate([("generated register 50×20000, 1 key", "register", "FaultlineRegister"),
+                                                ("generated cas 50×20000, 1 key, 1% info", "cas", "FaultlineCas"),
+                                                ("generated kv 50×20000, 10 keys", "kv", "FaultlineKV")]):
     s = swift.get(f"generated-{index}")
     note = (s[1] if s else "") + (f" / Porcupine: {goverdict.get(theirs, 'not finished')}" if s else "")
+    ours, theirs_peak = peak.get(f"generated-{kind}"), peak.get(f"Benchmark{theirs}")
+    note += f"; peak RSS {ours:.0f} MB" if ours else ""
+    note += f" / {theirs_peak:.0f} MB" if theirs_peak else ""
     rows.append((label, s[0] if s else None, go.get(theirs), note))
 print("| history | Faultline | Porcupine | ratio | verdicts |")
 print("|---|---:|---:|---:|---|")

@@ -30,6 +30,22 @@ import Testing
         }
     }
 
+    // Keys where the lost-write check already sees a violation are searched first, alone:
+    // c50-bad loses appends on several keys, and the key explained is always one of them.
+    @Test func keysWithLostWritesAreSearchedFirst() throws {
+        let history = try HistoryFormat.parse(try PorcupineData.bytes("test_data/kv/c50-bad.txt"))
+        let lostKeys = Set(LostWriteChecker.check(history, semantics: .appending).lost.map { history.operations[$0.write].key })
+        #expect(!lostKeys.isEmpty && lostKeys.count < 10)
+        for _ in 0..<3 {
+            let result = try LinearizabilityChecker.check(history, model: .kv)
+            #expect(result.verdict == .illegal)
+            let explained = try #require(result.firstIllegal?.label)
+            #expect(lostKeys.contains(explained), "explained key \(explained), keys with lost writes \(lostKeys.sorted())")
+            // Keys without lost writes were not searched at all.
+            #expect(result.partitions.filter { !lostKeys.contains($0.label) }.allSatisfy { $0.verdict == nil })
+        }
+    }
+
     @Test func emptyEtcdHistoryIsOk() throws {
         let bytes = try PorcupineData.bytes("test_data/jepsen/etcd_095.log")
         #expect(bytes.isEmpty)

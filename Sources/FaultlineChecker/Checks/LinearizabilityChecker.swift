@@ -13,6 +13,9 @@ public enum LinearizabilityChecker {
     /// check answers `unknown` (with `SearchLimit.memory`) instead of exhausting the machine.
     public static let defaultMemoryLimit = 4 << 30
 
+    /// Below this many operations a check runs on the calling thread.
+    static let smallCheckOperations = 1_000
+
     /// Checks a recorded history against one of the built-in models, per key.
     /// - Parameters:
     ///   - timeout: budget for the whole check; `nil` = no limit.
@@ -26,15 +29,31 @@ public enum LinearizabilityChecker {
         switch model {
         case .register, .cas:
             let converted = try RegisterModel.operations(of: history, allowCompareAndSet: model == .cas)
+            let first = strategy == .automatic ? keysWithLostWrites(history, semantics: .register) : []
             return check(ResolvedModel(RegisterModel.model(values: converted.values, keys: converted.keys)),
                          operations: converted.operations, timeout: timeout, memoryLimit: memoryLimit,
-                         shortcut: strategy == .automatic ? UniqueValueRegisterCheck.run : nil)
+                         shortcut: strategy == .automatic ? UniqueValueRegisterCheck.run : nil,
+                         searchFirst: first)
         case .kv:
             let converted = try KeyValueModel.operations(of: history)
+            let first = strategy == .automatic ? keysWithLostWrites(history, semantics: .appending) : []
             return check(ResolvedModel(KeyValueModel.model(keys: converted.keys)),
                          operations: converted.operations, timeout: timeout, memoryLimit: memoryLimit,
-                         shortcut: nil)
+                         shortcut: nil, searchFirst: first)
         }
+    }
+
+    /// Keys where `LostWriteChecker` (O(n log n), sound: a linearizable history loses no
+    /// write) already sees a violation. The search checks them before the others, alone on
+    /// the cores, so a violation is confirmed and explained without waiting behind the
+    /// searches of healthy keys (Porcupine's c50-bad: several keys lose appends).
+    static func keysWithLostWrites(_ history: History, semantics: LostWriteChecker.Semantics) -> Set<String> {
+        // Only where the order of partitions can matter: several keys, on several threads.
+        guard history.operations.count >= smallCheckOperations,
+              let firstKey = history.operations.first?.key,
+              history.operations.contains(where: { $0.key != firstKey }) else { return [] }
+        let lost = LostWriteChecker.check(history, semantics: semantics).lost
+        return Set(lost.map { history.operations[$0.write].key })
     }
 
     /// Checks operations against any model. Partitions run concurrently; the verdict does
@@ -47,14 +66,15 @@ public enum LinearizabilityChecker {
         timeout: Duration? = nil, memoryLimit: Int = defaultMemoryLimit
     ) -> LinearizabilityResult {
         check(ResolvedModel(model), operations: operations, timeout: timeout, memoryLimit: memoryLimit,
-              shortcut: nil)
+              shortcut: nil, searchFirst: [])
     }
 
     /// `shortcut` decides a partition without search when it can (non-nil answer).
     static func check<State, Input, Output>(
         _ resolved: ResolvedModel<State, Input, Output>, operations: [ModelOperation<Input, Output>],
         timeout: Duration?, memoryLimit: Int,
-        shortcut: (@Sendable ([ModelOperation<Input, Output>]) -> PartitionSearchResult?)?
+        shortcut: (@Sendable ([ModelOperation<Input, Output>]) -> PartitionSearchResult?)?,
+        searchFirst: Set<String> = []
     ) -> LinearizabilityResult {
         let partitions = resolved.partition(operations)
         let deadline = timeout.map { ContinuousClock.now + $0 }
@@ -79,8 +99,15 @@ public enum LinearizabilityChecker {
         }
         // Below about a thousand operations in all, checking takes less time than starting
         // threads (Porcupine's kv files c01 and c10: tens of microseconds per key).
-        let smallCheck = operations.count < 1_000
-        PartitionThreads.run(count: partitions.count, maxThreads: smallCheck ? 1 : 16, work)
+        let smallCheck = operations.count < smallCheckOperations
+        let maxThreads = smallCheck ? 1 : 16
+        // Partitions already known to hold a violation first, by themselves; the rest only
+        // if none of those turned out illegal (it always does, unless a budget ran out).
+        let suspects = partitions.indices.filter { searchFirst.contains(partitions[$0].label) }
+        let others = partitions.indices.filter { !searchFirst.contains(partitions[$0].label) }
+        for group in [suspects, others] where !group.isEmpty {
+            PartitionThreads.run(count: group.count, maxThreads: maxThreads) { work(group[$0]) }
+        }
 
         var reports: [PartitionReport] = []
         var anyIllegal = false, anyUnknown = false

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Finds acknowledged writes that no later read can see.
 ///
 /// A write `w` (outcome ok: write/put, append, or a cas that swapped) to key `k` is *lost*
@@ -91,24 +97,21 @@ public enum LostWriteChecker {
                 successorReach[position] = reachOfValue[ops[r].value]
             }
         case .appending:
-            // Puts whose value begins the value read: look up each prefix length a put has.
-            var reachOfPut: [Substring: UInt64] = [:]
+            // Puts whose value begins the value read: look up each prefix length (in UTF-8
+            // bytes, as the kv model compares values) that a put has.
+            var reachOfPut: [String: UInt64] = [:]
             for w in writes where ops[w].kind == .write {
                 guard let value = ops[w].value else { continue }
-                reachOfPut[Substring(value)] = max(reachOfPut[Substring(value)] ?? 0, reach(w))
+                reachOfPut[value] = max(reachOfPut[value] ?? 0, reach(w))
             }
-            let lengths = Set(reachOfPut.keys.map(\.count)).sorted()
+            let lengths = Set(reachOfPut.keys.map(\.utf8.count)).sorted()
             for (position, r) in sortedReads.enumerated() {
                 guard let value = ops[r].value else { continue }
-                var end = value.startIndex
-                var length = 0
-                for wanted in lengths {
-                    while length < wanted && end < value.endIndex {
-                        end = value.index(after: end)
-                        length += 1
-                    }
-                    if length < wanted { break }
-                    if let found = reachOfPut[value[..<end]] {
+                let bytes = value.utf8
+                for length in lengths {
+                    if length > bytes.count { break }
+                    let prefix = String(decoding: bytes.prefix(length), as: UTF8.self)
+                    if let found = reachOfPut[prefix] {
                         successorReach[position] = max(successorReach[position] ?? 0, found)
                     }
                 }
@@ -146,7 +149,7 @@ public enum LostWriteChecker {
                 // Some later read contains w's value. The scan stops at the first that does,
                 // which in a healthy history is one of the next few reads.
                 if let written = write.value {
-                    reflected = sortedReads[first...].contains { ops[$0].value?.contains(written) == true }
+                    reflected = sortedReads[first...].contains { ops[$0].value.map { containsBytes($0, written) } == true }
                 } else {
                     reflected = false
                 }
@@ -156,6 +159,25 @@ public enum LostWriteChecker {
             }
         }
         return (lost, unverified)
+    }
+
+    /// Whether `text`'s UTF-8 bytes contain `part`'s (the kv model compares bytes too).
+    static func containsBytes(_ text: String, _ part: String) -> Bool {
+        var text = text, part = part
+        return text.withUTF8 { haystack in
+            part.withUTF8 { needle in
+                if needle.isEmpty { return true }
+                if needle.count > haystack.count { return false }
+                // Glibc's memmem is not exported to Swift: first byte, then memcmp.
+                let first = needle[0], rest = needle.count - 1
+                for start in 0...(haystack.count - needle.count) where haystack[start] == first {
+                    if rest == 0 || memcmp(haystack.baseAddress! + start + 1, needle.baseAddress! + 1, rest) == 0 {
+                        return true
+                    }
+                }
+                return false
+            }
+        }
     }
 
     /// A short account, one line per lost write.

@@ -9,7 +9,13 @@ import Foundation
 // agent's own, by pid) on N agents listening on loopback, all at once through
 // HTTPAgentClient, as `faultline run` does; and `faultline halt` (revert everything) on 3.
 //
-//   controller-bench [--agent PATH] [--sizes 10,100,500] [--rounds 5]
+//   controller-bench [--agent PATH] [--sizes 10,100,500] [--rounds 5] [--first-fault after-preflight|at-once]
+//
+// "first fault": the first fault the freshly started agents ever apply. after-preflight
+// (default) does what `faultline run` does first: GET /v1/capabilities on every agent,
+// which waits for each agent's start-up kernel probes, then the fault on the connections
+// the preflight opened. at-once applies it as soon as every agent answers its health check,
+// while their start-up probes may still be running.
 //
 // "cold": fresh clients, so every agent's TCP connection is made inside the timing (a
 // controller's first call). "warm": connections already open from a health check (how
@@ -19,14 +25,21 @@ import Foundation
 var agentBinary = ".build/release/faultline-agent"
 var sizes = [10, 100, 500]
 var rounds = 5
+var firstFault = "after-preflight"
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--agent": agentBinary = arguments.next() ?? agentBinary
     case "--sizes": sizes = (arguments.next() ?? "").split(separator: ",").compactMap { Int($0) }
     case "--rounds": rounds = Int(arguments.next() ?? "") ?? rounds
+    case "--first-fault":
+        firstFault = arguments.next() ?? ""
+        guard ["after-preflight", "at-once"].contains(firstFault) else {
+            FileHandle.standardError.write(Data("controller-bench: --first-fault is after-preflight or at-once, not '\(firstFault)'\n".utf8))
+            exit(64)
+        }
     default:
-        FileHandle.standardError.write(Data("usage: controller-bench [--agent PATH] [--sizes 10,100,500] [--rounds 5]\n".utf8))
+        FileHandle.standardError.write(Data("usage: controller-bench [--agent PATH] [--sizes 10,100,500] [--rounds 5] [--first-fault after-preflight|at-once]\n".utf8))
         exit(64)
     }
 }
@@ -83,6 +96,13 @@ do {
         let members = fleet.members[...]
         let clients = members.map { fleet.client($0) }
         let pids = members.map(\.sleeperPID)
+        if firstFault == "after-preflight" {
+            let preflight = try await fanOut(clients) { i, c in
+                let report = try await c.capabilities()
+                guard report.faults.contains(where: { $0.kind == .pause && $0.available }) else { throw BenchError("agent \(i) cannot pause: \(report)") }
+            }
+            print("  preflight (GET /v1/capabilities on \(total) agents, \(String(format: "%.1f", seconds(ContinuousClock.now - startAt))) s after the first was started): \(ms(preflight)) ms")
+        }
         let apply = try await fanOut(clients) { i, c in
             _ = try await c.apply(id: "bench-first-\(i)", fault: .pause(Pause(process: .pid(pids[i]), mechanism: .sigstop)), lease: lease)
         }
@@ -90,7 +110,8 @@ do {
         let revert = try await fanOut(clients) { i, c in _ = try await c.revert(id: "bench-first-\(i)") }
         try expectStates(fleet, members, "S", "first revert")
         clients.forEach { $0.close() }
-        print("  first fault on \(total) fresh agents (cold): apply \(ms(apply)) ms, revert \(ms(revert)) ms, total \(ms(apply + revert)) ms")
+        let connections = firstFault == "after-preflight" ? "connections open from the preflight" : "new connections"
+        print("  first fault on \(total) fresh agents (\(firstFault), \(connections)): apply \(ms(apply)) ms, revert \(ms(revert)) ms, total \(ms(apply + revert)) ms")
     }
     print("")
     print("| agents | connections | health floor (median ms) | apply (median / max ms) | revert (median / max ms) | apply + revert (median / max ms) |")

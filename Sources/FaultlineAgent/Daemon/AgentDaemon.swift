@@ -52,6 +52,8 @@ public final class AgentDaemon: @unchecked Sendable {
         let reaper = LeaseReaper(service: service, interval: Self.reapInterval)
         reaper.start()
 
+        // Before serving, so the first fault does not pay the runtime's first-use costs.
+        FirstUseWarmUp.run(injector: injector)
         let router = AgentRouter(service: service, hostName: configuration.hostName, capabilities: { report.value })
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await AgentServer.start(

@@ -186,7 +186,7 @@ export GOFLAGS=-mod=mod GOPROXY=off GOCACHE="${GOCACHE:-$work/gocache}"
 # on one register with 50 clients grows without bound, and this machine is shared.
 for name in FaultlineRegister FaultlineCas FaultlineKV; do
     ( ulimit -v "$PORCUPINE_MEMORY_KB"
-      cd "$PORCUPINE_DIR" && FAULTLINE_GENERATED="$work" /usr/bin/time -f "MAXRSS Benchmark$name %M" \
+      cd "$PORCUPINE_DIR" && FAULTLINE_GENERATED="$work" /usr/bin/time -f "MAXRSS Benchmark$name %M %e" \
           go test -run XXX -bench "Benchmark$name\$" -benchtime 1x -timeout 10m . ) >> "$work/go.txt" 2>&1 || true
 done
 cat "$work/go.txt" >&2
@@ -199,12 +199,18 @@ for line in open(sys.argv[1]):
     if line.startswith("RESULT "):
         _, name, seconds, verdict = line.split()[:4]
         swift[name] = (float(seconds), verdict)
-peak = {}
+peak, died = {}, {}
 for path in sys.argv[1:3]:
+    section = ""
     for line in open(path):
         if line.startswith("MAXRSS "):
-            _, name, kb = line.split()[:3]
-            peak[name] = int(kb) / 1024
+            fields = line.split()
+            peak[fields[1]] = int(fields[2]) / 1024
+            if "out of memory" in section and len(fields) > 3:
+                died[fields[1]] = f"out of memory after {float(fields[3]):.0f} s"
+            section = ""
+        else:
+            section += line
 go, goverdict = {}, {}
 for line in open(sys.argv[2]):
     m = re.match(r"Benchmark(\S+?)-\d+\s+\d+\s+([\d.]+) ns/op(?:\s+(-?[\d.]+) verdict)?", line)
@@ -228,7 +234,8 @@ for index, (label, kind, theirs) in enumerate([("generated register 50×20000, 1
                                                 ("generated cas 50×20000, 1 key, 1% info", "cas", "FaultlineCas"),
                                                 ("generated kv 50×20000, 10 keys", "kv", "FaultlineKV")]):
     s = swift.get(f"generated-{index}")
-    note = (s[1] if s else "") + (f" / Porcupine: {goverdict.get(theirs, 'not finished')}" if s else "")
+    fate = goverdict.get(theirs) or died.get(f"Benchmark{theirs}", "not finished")
+    note = (s[1] if s else "") + (f" / Porcupine: {fate}" if s else "")
     ours, theirs_peak = peak.get(f"generated-{kind}"), peak.get(f"Benchmark{theirs}")
     note += f"; peak RSS {ours:.0f} MB" if ours else ""
     note += f" / {theirs_peak:.0f} MB" if theirs_peak else ""

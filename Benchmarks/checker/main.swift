@@ -6,6 +6,7 @@
 //   checker-bench [--data DIR] [--repeat N] [--write-generated DIR]
 //                 [--only etcd|kv|kv-NAME|generated|generated-register|generated-cas|generated-kv]
 //                 [--partitions]   (kv files: one line per key)
+//                 [--kv-keys N]    (keys of the generated kv history, default 10)
 //
 // --write-generated writes the generated histories (register.jsonl, cas.jsonl, kv.jsonl) in
 // Faultline's format for the Porcupine side of run-vs-porcupine.sh.
@@ -22,6 +23,7 @@ var repeats = 5
 var generatedPath: String? = nil
 var only: String? = nil
 var showPartitions = false
+var kvKeys = 10
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -30,6 +32,7 @@ while let argument = arguments.popFirst() {
     case "--write-generated": generatedPath = arguments.popFirst()
     case "--only": only = arguments.popFirst()
     case "--partitions": showPartitions = true
+    case "--kv-keys": kvKeys = Int(arguments.popFirst() ?? "") ?? kvKeys
     default:
         FileHandle.standardError.write("unknown argument \(argument)\n".data(using: .utf8)!)
         exit(2)
@@ -133,11 +136,11 @@ var register50 = HistoryGenerator(object: .register, clients: 50, operations: 20
 register50.readRate = 0.5
 var cas50 = HistoryGenerator(object: .casRegister, clients: 50, operations: 20_000, keys: 1)
 cas50.infoRate = 0.01
-var kv50 = HistoryGenerator(object: .keyValue, clients: 50, operations: 20_000, keys: 10)
+var kv50 = HistoryGenerator(object: .keyValue, clients: 50, operations: 20_000, keys: kvKeys)
 let generated = [
     Generated(name: "generated register, 50 clients × 20 000 ops, 1 key", generator: register50, model: .register),
     Generated(name: "generated cas register, 50 clients × 20 000 ops, 1 key, 1% info", generator: cas50, model: .cas),
-    Generated(name: "generated kv, 50 clients × 20 000 ops, 10 keys", generator: kv50, model: .kv),
+    Generated(name: "generated kv, 50 clients × 20 000 ops, \(kvKeys) keys", generator: kv50, model: .kv),
 ]
 let generatedKinds = ["register", "cas", "kv"]
 for (index, item) in generated.enumerated()

@@ -130,7 +130,13 @@ struct Check: ParsableCommand {
                 print("  \(line)")
             }
         case .unknown:
-            print("\(path): unknown (no answer within \(timeout); rerun with a larger --timeout)")
+            // Which budget ran out decides the advice: time can be raised, memory cannot here.
+            let limits = Set(linearizability.partitions.compactMap(\.limitReached))
+            if limits.contains(.memory) {
+                print("\(path): unknown (the search ran out of its memory budget; this history is too concurrent on one key to decide)")
+            } else {
+                print("\(path): unknown (no answer within \(timeout); rerun with a larger --timeout)")
+            }
         default:
             print("\(path): \(verdict)")
         }

@@ -7,9 +7,10 @@ import Foundation
 /// connects to `guests/NAME.console` in the lab folder. Tests use it to start traffic and
 /// read what a guest sees; `faultline lab exec` exposes it.
 ///
-/// Each call sends one command line (argv quoted for the shell, never interpreted) and
-/// reads until an end marker carrying a per-call token and the exit status, so output of
-/// an earlier, timed-out call is never taken for this one's.
+/// Each call first waits until the guest's shell answers, then sends one command line
+/// (argv quoted for the shell, never interpreted) and reads until an end marker carrying a
+/// per-call token and the exit status, so output of an earlier, timed-out call is never
+/// taken for this one's.
 public struct GuestConsole: Sendable {
     public struct Result: Sendable {
         public var status: Int32
@@ -29,37 +30,66 @@ public struct GuestConsole: Sendable {
         let fd = try connect()
         defer { close(fd) }
         let token = String(UInt64.random(in: 1...UInt64.max), radix: 36)
+        let deadline = Date().addingTimeInterval(timeout)
+        var received = [UInt8]()
+        // The guest's shell listens again ~0.2 s after the previous caller left, and the
+        // guest kernel drops what arrives on the port while the old shell is closing it. So
+        // first wait for an answer to a harmless echo (resent until one comes back); only
+        // then send the command, which must run exactly once.
+        let ready = "__FL_ READY_\(token)\n"
+        let readyLine = "printf '%s %s\\n' __FL_ 'READY_\(token)'\n"
+        var nextProbe = Date()
+        while !text(received).contains(ready) {
+            if Date() >= nextProbe {
+                try sendAll(fd, Array(readyLine.utf8))
+                nextProbe = Date().addingTimeInterval(0.5)
+            }
+            try receive(fd, into: &received, until: min(nextProbe, deadline), argv: argv)
+            guard Date() < deadline else {
+                throw LabError.notReady(what: "guest console \(socketPath): the guest's shell did not answer within \(Int(timeout)) s", log: text(received))
+            }
+        }
         // The marker is printed by printf from pieces, so the command's own text never contains it.
         let line = argv.map(Self.quoted).joined(separator: " ")
             + " </dev/null 2>&1; printf '\\n%s %s %d\\n' __FL_ 'END_\(token)' $?\n"
         try sendAll(fd, Array(line.utf8))
         let marker = "__FL_ END_\(token) "
-        var received = [UInt8]()
-        let deadline = Date().addingTimeInterval(timeout)
-        var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            // Carriage returns dropped first: a tty that translates "\n" into "\r\n" must not
-            // hide the marker's line end ("\r\n" is one Character in Swift).
-            let text = String(decoding: received.filter { $0 != 13 }, as: UTF8.self)
-            if let range = text.range(of: marker), let end = text[range.upperBound...].firstIndex(of: "\n") {
-                let status = Int32(text[range.upperBound..<end]) ?? -1
-                var output = String(text[..<range.lowerBound])
+            let all = text(received)
+            if let range = all.range(of: marker), let end = all[range.upperBound...].firstIndex(of: "\n") {
+                let status = Int32(all[range.upperBound..<end]) ?? -1
+                // Output starts after the last readiness answer (a resent echo may answer twice).
+                let start = all.range(of: ready, options: .backwards, range: all.startIndex..<range.lowerBound)?.upperBound ?? all.startIndex
+                var output = String(all[start..<range.lowerBound])
                 if output.hasSuffix("\n") { output.removeLast() }
                 return Result(status: status, output: output)
             }
-            let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0 else {
-                throw LabError.notReady(what: "guest console \(socketPath): `\(argv.joined(separator: " "))` did not finish within \(Int(timeout)) s", log: text)
+            guard Date() < deadline else {
+                throw LabError.notReady(what: "guest console \(socketPath): `\(argv.joined(separator: " "))` did not finish within \(Int(timeout)) s", log: all)
             }
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32(min(remaining, 1) * 1000))
-            if ready < 0 && errno != EINTR { throw LabError.system(call: "poll(console)", errno: errno) }
-            guard ready > 0 else { continue }
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0 && errno != EINTR { throw LabError.system(call: "read(console)", errno: errno) }
-            if n == 0 { throw LabError.notReady(what: "guest console \(socketPath) closed", log: text) }
-            if n > 0 { received += buffer[0..<n] }
+            try receive(fd, into: &received, until: deadline, argv: argv)
         }
+    }
+
+    /// Carriage returns dropped: a tty that turns "\n" into "\r\n" must not hide a marker's
+    /// line end ("\r\n" is one Character in Swift).
+    private func text(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes.filter { $0 != 13 }, as: UTF8.self)
+    }
+
+    /// Appends what arrives before `until` (at most one read).
+    private func receive(_ fd: Int32, into received: inout [UInt8], until: Date, argv: [String]) throws {
+        let remaining = until.timeIntervalSinceNow
+        guard remaining > 0 else { return }
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&poller, 1, Int32(min(remaining, 1) * 1000) + 1)
+        if ready < 0 && errno != EINTR { throw LabError.system(call: "poll(console)", errno: errno) }
+        guard ready > 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = read(fd, &buffer, buffer.count)
+        if n < 0 && errno != EINTR { throw LabError.system(call: "read(console)", errno: errno) }
+        if n == 0 { throw LabError.notReady(what: "guest console \(socketPath) closed", log: text(received)) }
+        if n > 0 { received += buffer[0..<n] }
     }
 
     /// Single quotes, with embedded ones closed, escaped and reopened: the shell reads every

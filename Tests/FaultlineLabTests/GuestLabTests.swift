@@ -106,10 +106,13 @@ import Testing
 
         // Correlated loss 30 % (netem's model, on arriving packets from g2).
         let lossy = try await Self.measure(lab, during: .loss(Loss(percent: Percent(points: 30), correlation: Percent(points: 25), filter: Self.filter(peer: g2))),
-                                           by: agent, count: 600)
+                                           by: agent, count: 1000)
         let lossShare = Double(lossy.lost) / Double(lossy.sent)
         print("guest netem loss 30 % (correlation 25 %): \(lossy.lost)/\(lossy.sent) lost = \(lossShare)")
-        #expect(lossShare > 0.18 && lossShare < 0.42, "loss 30 % measured \(lossShare)")
+        // netem's simple loss correlation drops fewer packets than the percentage it is given
+        // (measured here: 18.8–24.8 % for 30 % with 25 % correlation), a known trait of its
+        // correlated-random generator; the bound asks for a clear, bursty loss, not 30 % exactly.
+        #expect(lossShare > 0.12 && lossShare < 0.40, "loss 30 % measured \(lossShare)")
 
         // Duplicate, corrupt, reorder: netem on g1's egress; g2 sees g1's answers.
         let duplicated = try await Self.measure(lab, during: .duplicate(Duplicate(percent: Percent(points: 30))), by: agent)

@@ -99,7 +99,7 @@ struct PrometheusProbeTests {
 
     @Test func anUnreachablePrometheusFailsWithinTheTimeoutAndSaysWhy() async throws {
         // A port nobody listens on: the connection is refused at once.
-        let port = try PrometheusTestServer.freeLoopbackPort()
+        let port = try LoopbackSocket.freePorts(1)[0]
         let refused = await observe(try probe("http://127.0.0.1:\(port)", "up", "equals: 1"))
         #expect(!refused.ok && refused.value == nil)
         #expect(refused.detail.hasPrefix("query up: "), "\(refused.detail)")

@@ -31,7 +31,7 @@ final class PrometheusTestServer: Sendable {
         }
         directory = try TemporaryDirectory("prom")
         do {
-            port = try Self.freeLoopbackPort()
+            port = try LoopbackSocket.freePorts(1)[0]
             var config = """
             global:
               scrape_interval: 1s
@@ -105,27 +105,6 @@ final class PrometheusTestServer: Sendable {
         guard let tls else { return [] }
         return ["--cacert", tls.clientCA, "--cert", tls.client.certificate, "--key", tls.client.key]
     }
-
-    /// A loopback TCP port nobody listens on right now (bound to port 0, then released).
-    static func freeLoopbackPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw TestFailure("bind: \(String(cString: strerror(errno)))") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw TestFailure("getsockname: \(String(cString: strerror(errno)))") }
-        return UInt16(bigEndian: address.sin_port)
-    }
 }
 
 /// A static `/metrics` exposition the test controls, served on loopback by
@@ -140,7 +119,7 @@ final class MetricsEndpoint: Sendable {
         directory = try TemporaryDirectory("metrics")
         do {
             try exposition.write(toFile: directory.path + "/metrics", atomically: true, encoding: .utf8)
-            port = try PrometheusTestServer.freeLoopbackPort()
+            port = try LoopbackSocket.freePorts(1)[0]
             process = try SpawnedProcess(["/usr/bin/python3", "-m", "http.server", String(port), "--bind", "127.0.0.1",
                                           "--directory", directory.path], logPath: directory.path + "/http.log")
         } catch {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import FaultlineTestSupport
 import Glibc
 #endif
+import FaultlineTestSupport
 import Foundation
 import FaultlineWorkloads
 

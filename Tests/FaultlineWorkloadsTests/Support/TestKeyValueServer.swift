@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FaultlineTestSupport
 import Foundation
 import Synchronization
 

@@ -1,12 +1,11 @@
 #if canImport(Glibc)
-import FaultlineTestSupport
 import Glibc
 #endif
 
 /// Loopback TCP ports for servers a test starts, and sockets a test listens on itself.
-enum LoopbackSocket {
+public enum LoopbackSocket {
     /// A listening socket on 127.0.0.1 at a kernel-chosen port: (descriptor, port).
-    static func listen(backlog: Int32 = 64) throws -> (Int32, UInt16) {
+    public static func listen(backlog: Int32 = 64) throws -> (Int32, UInt16) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
         var one: Int32 = 1
@@ -34,7 +33,7 @@ enum LoopbackSocket {
     /// released), for servers that take their ports on the command line. Another process
     /// could take one in between; tests on this machine use ephemeral ports the same way,
     /// and the kernel hands out ephemeral ports in a rotating order, so a clash is rare.
-    static func freePorts(_ count: Int) throws -> [UInt16] {
+    public static func freePorts(_ count: Int) throws -> [UInt16] {
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
         var ports: [UInt16] = []

@@ -16,7 +16,6 @@ import Foundation
 ///
 /// Every error is `{"error": "<reason>"}` with a 4xx (the caller's mistake) or 5xx status.
 public enum AgentWire {
-    public static let apiPrefix = "/v1"
     /// The default lease when a request names none.
     public static let defaultLease = TimeSpan.seconds(10)
 }

@@ -54,19 +54,14 @@ extension Lab {
         }
 
         let namespaces = Set((state?.namespaces ?? []) + (try LabNetwork.namespaces(prefix: addressing.prefix)))
-        for ns in namespaces.sorted() {
-            if try LabNetwork.namespaces(prefix: ns).contains(ns) {
-                try LabNetwork.deleteNamespace(ns)
-                report.namespaces.append(ns)
-            }
+        for ns in namespaces.sorted() where try LabNetwork.deleteNamespace(ns) {
+            report.namespaces.append(ns)
         }
         // Veths vanish with their namespace (asynchronously); the bridge is ours to delete.
         let links = Set((state?.links ?? []) + [state?.bridge].compactMap { $0 } + (try LabNetwork.links(prefix: addressing.prefix)))
-        for link in links.sorted(by: { a, b in a == addressing.bridge ? false : (b == addressing.bridge ? true : a < b) }) {
-            if try LabNetwork.links(prefix: link).contains(link) {
-                try LabNetwork.deleteLink(link)
-                report.links.append(link)
-            }
+        for link in links.sorted(by: { a, b in a == addressing.bridge ? false : (b == addressing.bridge ? true : a < b) })
+            where try LabNetwork.deleteLink(link) {
+            report.links.append(link)
         }
 
         if folderExists {

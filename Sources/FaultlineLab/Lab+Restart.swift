@@ -28,30 +28,25 @@ extension Lab {
         if service == .haproxy {
             return try await LabHAProxy.restart(indices: indices, state: &state, directory: directory, readyTimeout: readyTimeout)
         }
+        // etcd: one member per host.
         var lines: [String] = []
         var restarted: [Int] = []
         for i in indices {
             let name = a.hostName(i)
-            let role = service == .etcd ? "etcd" : "redis"
-            if let p = state.processes.first(where: { $0.role == role && $0.host == name }), LabProcesses.isRunning(p) {
-                lines.append("\(name): \(service.rawValue) running (pid \(p.pid))")
+            if let p = state.processes.first(where: { $0.role == "etcd" && $0.host == name }), LabProcesses.isRunning(p) {
+                lines.append("\(name): etcd running (pid \(p.pid))")
                 continue
             }
-            switch service {
-            case .etcd:
-                let argv = LabEtcd.argv(host: i, hosts: state.hosts, addressing: a, labDirectory: directory, existing: true)
-                try start(role: "etcd", host: name, argv: LabNetwork.inNamespace(a.namespace(ofHost: i), argv),
-                          log: LabEtcd.logPath(directory, host: name), state: &state)
-            case .redis, .haproxy, .noService:
-                break
-            }
+            let argv = LabEtcd.argv(host: i, hosts: state.hosts, addressing: a, labDirectory: directory, existing: true)
+            try start(role: "etcd", host: name, argv: LabNetwork.inNamespace(a.namespace(ofHost: i), argv),
+                      log: LabEtcd.logPath(directory, host: name), state: &state)
             restarted.append(i)
         }
         let options = LabOptions(addressing: a, directory: directory, hosts: state.hosts, service: service, readyTimeout: readyTimeout)
         for i in restarted {
-            if service == .etcd { try await waitForEtcd(host: i, options: options) }
-            let pid = state.processes.first { $0.host == a.hostName(i) && $0.role == (service == .etcd ? "etcd" : "redis") }?.pid ?? 0
-            lines.append("\(a.hostName(i)): \(service.rawValue) restarted (pid \(pid))")
+            try await waitForEtcd(host: i, options: options)
+            let pid = state.processes.first { $0.host == a.hostName(i) && $0.role == "etcd" }?.pid ?? 0
+            lines.append("\(a.hostName(i)): etcd restarted (pid \(pid))")
         }
         return lines
     }

@@ -131,20 +131,30 @@ public enum Lab {
 
     static func waitForAgent(host i: Int, options: LabOptions, state: LabState) async throws {
         let a = options.addressing, host = a.hostName(i)
-        let deadline = Date().addingTimeInterval(options.readyTimeout)
+        try await waitForAgent(name: host, address: a.address(ofHost: i), process: (role: "agent", exited: "the agent on \(host) exited"),
+                               labDirectory: options.directory, within: options.readyTimeout, every: .milliseconds(100), state: state) {
+            LabFiles.tail(LabAgents.logPath(options.directory, host: host))
+        }
+    }
+
+    /// Polls a lab host's agent (namespace or guest) until `/v1/health` answers; fails at
+    /// once when the process that carries it (`process.role` on the host) has exited.
+    static func waitForAgent(name: String, address: String, process: (role: String, exited: String), labDirectory: String,
+                             within seconds: TimeInterval, every interval: Duration, state: LabState,
+                             log: () -> String) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
         var lastError = ""
         while Date() < deadline {
             do {
-                _ = try await LabAgents.health(host: i, addressing: a, labDirectory: options.directory, timeout: 1)
+                _ = try await LabAgents.health(name: name, address: address, labDirectory: labDirectory, timeout: 1)
                 return
             } catch { lastError = "\(error)" }
-            if let p = state.processes.first(where: { $0.role == "agent" && $0.host == host }), !LabProcesses.isRunning(p) {
-                throw LabError.notReady(what: "the agent on \(host) exited", log: LabFiles.tail(LabAgents.logPath(options.directory, host: host)))
+            if let p = state.processes.first(where: { $0.role == process.role && $0.host == name }), !LabProcesses.isRunning(p) {
+                throw LabError.notReady(what: process.exited, log: log())
             }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: interval)
         }
-        throw LabError.notReady(what: "the agent on \(host) did not answer /v1/health within \(Int(options.readyTimeout)) s (\(lastError))",
-                                log: LabFiles.tail(LabAgents.logPath(options.directory, host: host)))
+        throw LabError.notReady(what: "the agent on \(name) did not answer /v1/health within \(Int(seconds)) s (\(lastError))", log: log())
     }
 
     static func waitForEtcd(host i: Int, options: LabOptions) async throws {

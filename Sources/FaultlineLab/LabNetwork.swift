@@ -62,19 +62,25 @@ enum LabNetwork {
         try Spawn.check([ip, "-n", ns, "link", "set", "lo", "up"])
     }
 
-    /// Deletes a namespace if it exists (its veth end goes with it, and the root end with that).
-    static func deleteNamespace(_ name: String) throws {
-        guard try namespaces(prefix: name).contains(name) else { return }
+    /// Deletes a namespace if it exists (its veth end goes with it, and the root end with
+    /// that); answers whether there was one to delete.
+    @discardableResult
+    static func deleteNamespace(_ name: String) throws -> Bool {
+        guard try namespaces(prefix: name).contains(name) else { return false }
         try Spawn.check([ip, "netns", "delete", name])
+        return true
     }
 
-    static func deleteLink(_ name: String) throws {
-        guard try links(prefix: name).contains(name) else { return }
+    /// Deletes a link if it exists; answers whether there was one to delete.
+    @discardableResult
+    static func deleteLink(_ name: String) throws -> Bool {
+        guard try links(prefix: name).contains(name) else { return false }
         let result = try Spawn.run([ip, "link", "delete", name])
         // Deleting a namespace removes the veth pair asynchronously: "Cannot find device" here is done.
         if result.status != 0, try links(prefix: name).contains(name) {
             throw LabError.tool(argv: [ip, "link", "delete", name], status: result.status, stderr: result.stderr)
         }
+        return true
     }
 
     /// argv that runs `argv` inside the host's namespace (`ip netns exec` enters it with

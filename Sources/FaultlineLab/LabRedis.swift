@@ -52,14 +52,14 @@ public enum LabRedis {
         }
         for i in 1...hosts { try startProcess(role: serverRole, host: i, addressing: a, directory: dir, replicaOf: nil, state: &state) }
         for i in 1...hosts {
-            try await waitUntil("redis-server on \(a.hostName(i)) did not replicate from n1", host: i, role: serverRole, options: options) {
+            try await waitUntil("redis-server on \(a.hostName(i)) did not replicate from n1", host: i, role: serverRole, options: options, state: state) {
                 let r = try LabRedisQuery.replication(address: a.address(ofHost: i))
                 return i == 1 ? r.isPrimary : (r.primaryAddress == primary && r.linkUp)
             }
         }
         for i in 1...hosts { try startProcess(role: sentinelRole, host: i, addressing: a, directory: dir, replicaOf: nil, state: &state) }
         for i in 1...hosts {
-            try await waitUntil("the Sentinel on \(a.hostName(i)) did not find every replica and Sentinel", host: i, role: sentinelRole, options: options) {
+            try await waitUntil("the Sentinel on \(a.hostName(i)) did not find every replica and Sentinel", host: i, role: sentinelRole, options: options, state: state) {
                 let v = try LabRedisQuery.sentinelView(address: a.address(ofHost: i))
                 return v.primaryAddress == primary && v.replicas == hosts - 1 && v.otherSentinels == hosts - 1
             }
@@ -88,7 +88,7 @@ public enum LabRedis {
                     replicaOf = current
                 }
                 try startProcess(role: role, host: i, addressing: a, directory: directory, replicaOf: replicaOf, state: &state)
-                try await waitUntil("\(program) on \(name) did not answer after its restart", host: i, role: role, options: options) {
+                try await waitUntil("\(program) on \(name) did not answer after its restart", host: i, role: role, options: options, state: state) {
                     LabRedisQuery.answers(address: a.address(ofHost: i), port: role == serverRole ? port : sentinelPort)
                 }
                 let pid = state.processes.first { $0.role == role && $0.host == name }?.pid ?? 0
@@ -164,7 +164,7 @@ public enum LabRedis {
     }
 
     /// Polls `ready` every 100 ms until it holds; fails early when the process has exited.
-    private static func waitUntil(_ failure: String, host i: Int, role: String, options: LabOptions,
+    private static func waitUntil(_ failure: String, host i: Int, role: String, options: LabOptions, state: LabState,
                                   ready: () throws -> Bool) async throws {
         let a = options.addressing, name = a.hostName(i)
         let deadline = Date().addingTimeInterval(options.readyTimeout)
@@ -172,8 +172,7 @@ public enum LabRedis {
         var lastError = ""
         while Date() < deadline {
             do { if try ready() { return } } catch { lastError = " (\(error))" }
-            if let state = try? LabState.load(directory: options.directory),
-               let p = state.processes.first(where: { $0.role == role && $0.host == name }), !LabProcesses.isRunning(p) {
+            if let p = state.processes.first(where: { $0.role == role && $0.host == name }), !LabProcesses.isRunning(p) {
                 throw LabError.notReady(what: "\(role == serverRole ? "redis-server" : "redis-sentinel") on \(name) exited", log: LabFiles.tail(log))
             }
             try await Task.sleep(for: .milliseconds(100))

@@ -55,8 +55,6 @@ public struct BandwidthSpec: Sendable, Codable, Hashable {
 }
 
 public struct BandwidthShim: NetFaultShim {
-    static let filterPriority: UInt16 = 0xFA1
-    static let ethernetIPv4: UInt16 = 0x0800
 
     public init() {}
 
@@ -123,8 +121,8 @@ public struct BandwidthShim: NetFaultShim {
                 try RouteNetlink.check("rtnl_htb_set_quantum", rtnl_htb_set_quantum(tclass, 60_000))
             }
             for peer in spec.peers {
-                try netlink.addU32Filter(ifindex: index, parent: handle, priority: Self.filterPriority,
-                                         protocol: Self.ethernetIPv4) { filter in
+                try netlink.addU32Filter(ifindex: index, parent: handle, priority: IngressRedirect.redirectPriority,
+                                         protocol: IngressRedirect.ethernetIPv4) { filter in
                     try IngressRedirect.addAddressKey(filter, peer, offset: 16)
                     try RouteNetlink.check("rtnl_u32_set_classid", rtnl_u32_set_classid(filter, classid))
                     try RouteNetlink.check("rtnl_u32_set_cls_terminal", rtnl_u32_set_cls_terminal(filter))

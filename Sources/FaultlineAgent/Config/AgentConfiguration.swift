@@ -77,7 +77,7 @@ public struct AgentConfiguration: Sendable, Hashable {
             case "controllers":
                 guard let list = value.sequence else { throw fail("controllers", "expected a list of addresses or CIDRs") }
                 config.controllers = try list.enumerated().map { i, item throws(ConfigError) in
-                    guard let text = item.string, FaultlineCoreCIDR.isValid(text) else { throw fail("controllers[\(i)]", "expected an address or CIDR such as 10.0.0.5/32") }
+                    guard let text = item.string, CIDR(text) != nil else { throw fail("controllers[\(i)]", "expected an address or CIDR such as 10.0.0.5/32") }
                     return text.contains("/") ? text : (text.contains(":") ? text + "/128" : text + "/32")
                 }
             case "restart":
@@ -137,9 +137,4 @@ public struct AgentConfiguration: Sendable, Hashable {
         }
         return config
     }
-}
-
-/// Address validation shared with the fault vocabulary.
-enum FaultlineCoreCIDR {
-    static func isValid(_ text: String) -> Bool { CIDR(text) != nil }
 }

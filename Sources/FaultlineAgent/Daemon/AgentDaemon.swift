@@ -145,7 +145,6 @@ final class LeaseReaper: @unchecked Sendable {
     let interval: TimeInterval
     private let stopped = NSLock()
     private var stopping = false
-    private var thread: Thread?
 
     init(service: AgentService, interval: TimeInterval) { self.service = service; self.interval = interval }
 
@@ -158,7 +157,6 @@ final class LeaseReaper: @unchecked Sendable {
         }
         thread.name = "faultline-lease-reaper"
         thread.start()
-        self.thread = thread
     }
 
     func stop() { stopped.withLock { stopping = true } }

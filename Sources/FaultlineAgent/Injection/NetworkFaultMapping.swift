@@ -96,11 +96,17 @@ public struct NetworkFaultMapping: Sendable {
         }
     }
 
-    /// nftables and NFQUEUE faults act on packets arriving at this host.
-    func inbound(_ filter: NetworkFilter) throws(MappingError) -> InboundMatch {
+    /// Every peer-filtered mechanism here (nftables, NFQUEUE, netem through an ifb) acts on
+    /// packets arriving at this host.
+    func requireInbound(_ filter: NetworkFilter) throws(MappingError) {
         guard filter.direction == .inbound else {
             throw .refused("this fault acts on packets arriving at the host (direction inbound); for the other direction the controller applies it on the peer")
         }
+    }
+
+    /// nftables and NFQUEUE faults act on packets arriving at this host.
+    func inbound(_ filter: NetworkFilter) throws(MappingError) -> InboundMatch {
+        try requireInbound(filter)
         guard filter.device == nil else { throw .refused("this fault matches by peer, port and protocol, not by device; drop 'device'") }
         var ports: [UInt16] = []
         for range in filter.ports {
@@ -142,9 +148,7 @@ public struct NetworkFaultMapping: Sendable {
 
     /// The ifb redirect every netem-on-arrival fault shares: by peer, management exempt.
     func netemIngress(_ filter: NetworkFilter) throws(MappingError) -> NetemSpec {
-        guard filter.direction == .inbound else {
-            throw .refused("this fault acts on packets arriving at the host (direction inbound); for the other direction the controller applies it on the peer")
-        }
+        try requireInbound(filter)
         guard filter.ports.isEmpty, filter.networkProtocol == .all else {
             throw .refused("this fault runs on netem here, which matches arriving packets by peer address only: drop ports and protocol")
         }

@@ -31,7 +31,17 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
     }
 
     let configuration: Configuration
-    let mapping: NetworkFaultMapping
+    private let baseMapping: NetworkFaultMapping
+    /// The mapping with this host's latency mechanism, which takes a kernel probe (netem and
+    /// an ifb in a scratch namespace). The probe runs once per process on first use, not in
+    /// `init`, so the daemon's probes stay beside start-up instead of in front of it.
+    var mapping: NetworkFaultMapping {
+        var mapping = baseMapping
+        mapping.latencyMechanism = Self.latencyMechanism
+        return mapping
+    }
+    private static let latencyMechanism: NetworkFaultMapping.LatencyMechanism =
+        NetemShim().ingressAvailability().isAvailable ? .netem : .delayEngine
     let processes: ProcessScope
     let delayEngine = DelayEngineShim()
     private let lock = NSLock()
@@ -40,11 +50,8 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
     public init(_ configuration: Configuration) throws {
         self.configuration = configuration
         let namespace = configuration.networkNamespace.map { $0.hasPrefix("/") ? NetNamespace.path($0) : NetNamespace.named($0) }
-        // netem on arriving packets where the kernel has it (probed once, in a scratch namespace).
-        let latency: NetworkFaultMapping.LatencyMechanism = NetemShim().ingressAvailability().isAvailable ? .netem : .delayEngine
-        mapping = NetworkFaultMapping(namespace: namespace, exemptions: try Self.exemptions(configuration),
-                                      defaultDevice: configuration.device ?? DeviceDiscovery.firstNonLoopback(in: namespace),
-                                      latencyMechanism: latency)
+        baseMapping = NetworkFaultMapping(namespace: namespace, exemptions: try Self.exemptions(configuration),
+                                          defaultDevice: configuration.device ?? DeviceDiscovery.firstNonLoopback(in: namespace))
         processes = ProcessScope(networkNamespace: configuration.networkNamespace)
     }
 
@@ -183,7 +190,8 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
     }
 
     public func unavailability(of kind: FaultKind) -> String? {
-        let capabilities = (try? CapabilityReport.current()) ?? CapabilityReport(pid: getpid(), sets: [:])
+        // Read from the kernel only for process kinds: network kinds need no capability report.
+        var capabilities: FaultlineProcShims.CapabilityReport { (try? CapabilityReport.current()) ?? CapabilityReport(pid: getpid(), sets: [:]) }
         func net(_ availability: FaultlineNetShims.Availability) -> String? {
             if case .unavailable(let reason) = availability { return reason }
             return nil
@@ -200,8 +208,9 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
         case .bandwidth: return net(BandwidthShim().availability())
         case .kill: return proc(KillFault().availability(capabilities: capabilities))
         case .pause:
-            let signal = proc(SignalPause().availability(capabilities: capabilities))
-            let freezer = proc(CgroupFreezePause().availability(capabilities: capabilities))
+            let held = capabilities
+            let signal = proc(SignalPause().availability(capabilities: held))
+            let freezer = proc(CgroupFreezePause().availability(capabilities: held))
             return signal != nil && freezer != nil ? "\(signal!); \(freezer!)" : nil
         case .clock: return proc(VDSOClockSkew().availability(capabilities: capabilities))
         }

@@ -108,22 +108,11 @@ enum LabGuests {
     }
 
     static func waitForAgent(_ machine: GuestMachine, options: LabOptions, state: LabState) async throws {
-        let a = machine.addressing
-        let deadline = Date().addingTimeInterval(max(options.readyTimeout, readyTimeout))
-        var lastError = ""
-        while Date() < deadline {
-            do {
-                _ = try await LabAgents.health(name: machine.name, address: a.address(ofGuest: machine.index),
-                                               labDirectory: machine.labDirectory, timeout: 2)
-                return
-            } catch { lastError = "\(error)" }
-            if let p = state.processes.first(where: { $0.role == "guest" && $0.host == machine.name }), !LabProcesses.isRunning(p) {
-                throw LabError.notReady(what: "QEMU for guest \(machine.name) exited",
-                                        log: LabFiles.tail(machine.qemuLog) + LabFiles.tail(machine.kernelLog))
-            }
-            try await Task.sleep(for: .milliseconds(250))
+        try await Lab.waitForAgent(name: machine.name, address: machine.addressing.address(ofGuest: machine.index),
+                                   process: (role: "guest", exited: "QEMU for guest \(machine.name) exited"),
+                                   labDirectory: machine.labDirectory, within: max(options.readyTimeout, readyTimeout),
+                                   every: .milliseconds(250), state: state) {
+            LabFiles.tail(machine.qemuLog) + LabFiles.tail(machine.kernelLog)
         }
-        throw LabError.notReady(what: "the agent on guest \(machine.name) did not answer /v1/health (\(lastError))",
-                                log: LabFiles.tail(machine.kernelLog))
     }
 }

@@ -92,7 +92,7 @@ public enum Lab {
             }
 
             let inventory = a.layout(hosts: options.hosts, service: options.service.rawValue, guests: options.guests)
-            let inventoryText = LabInventoryFile.render(LabHAProxy.label(LabRedis.label(inventory, service: options.service), service: options.service), addressing: a, directory: dir)
+            let inventoryText = LabInventoryFile.render(inventory, addressing: a, directory: dir)
             try LabFiles.write(inventoryText, to: LabInventoryFile.path(dir))
             state.phase = .up
             try state.save()

@@ -21,7 +21,7 @@ public enum LabHAProxy {
     public static let statsPort = 8404
     public static let backendPort = 8000
     /// The proxy's host; every other host is a backend.
-    public static let proxyHost = 1
+    public static let proxyHost = LabAddressing.haproxyHost
 
     static func folder(_ labDirectory: String) -> String { labDirectory + "/haproxy" }
     static func configPath(_ labDirectory: String) -> String { folder(labDirectory) + "/haproxy.cfg" }
@@ -33,13 +33,6 @@ public enum LabHAProxy {
     /// The page a backend serves: its name, so whoever reads the answer knows who sent it.
     static func page(host: String) -> String { "backend \(host)\n" }
 
-    /// `role: haproxy` on n1 and `role: backend` on the others (instead of `role: haproxy` everywhere).
-    static func label(_ inventory: Inventory, service: LabService) -> Inventory {
-        guard service == .haproxy else { return inventory }
-        var copy = inventory
-        for i in copy.hosts.indices { copy.hosts[i].labels["role"] = i + 1 == proxyHost ? "haproxy" : "backend" }
-        return copy
-    }
 
     /// HAProxy's configuration (pure). No retries and no `option redispatch`: a request
     /// routed to a dead backend fails at once with 503, so a probe sees exactly the window

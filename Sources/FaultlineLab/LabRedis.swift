@@ -25,16 +25,6 @@ public enum LabRedis {
         labDirectory + "/logs/\(role == sentinelRole ? "sentinel" : "redis")-\(host).log"
     }
 
-    /// Adds `redis-role: primary|replica` labels beside `role: redis`: the roles `up` gave.
-    /// After a failover they are stale; plans that follow the primary use
-    /// `probe: redis-primary`, which asks the servers at run time.
-    static func label(_ inventory: Inventory, service: LabService) -> Inventory {
-        guard service == .redis else { return inventory }
-        var copy = inventory
-        for i in copy.hosts.indices { copy.hosts[i].labels["redis-role"] = i == 0 ? "primary" : "replica" }
-        return copy
-    }
-
     /// Writes every host's configs, starts the servers (n1 primary), waits until every
     /// replica's link is up, then starts the Sentinels and waits until each one knows
     /// every replica and every other Sentinel: only then can a failover happen.

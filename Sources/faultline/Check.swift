@@ -131,8 +131,7 @@ struct Check: ParsableCommand {
             }
         case .unknown:
             // Which budget ran out decides the advice: time can be raised, memory cannot here.
-            let limits = Set(linearizability.partitions.compactMap(\.limitReached))
-            if limits.contains(.memory) {
+            if linearizability.limitReached == .memory {
                 print("\(path): unknown (the search ran out of its memory budget; this history is too concurrent on one key to decide)")
             } else {
                 print("\(path): unknown (no answer within \(timeout); rerun with a larger --timeout)")
@@ -148,8 +147,6 @@ struct Check: ParsableCommand {
     }
 }
 
-/// Parses `10s`, `500ms`, `1m30s`, `2h`, `1.5s`, `250us`, `100ns`: one or more
-/// number-unit pairs. The lead may replace this with the shared unit parser.
 /// `--timeout` text in plan units (FaultlineCore's `TimeSpan`); must be above zero.
 private func parseCheckDuration(_ text: String) -> Duration? {
     guard let span = TimeSpan(text), span > .zero else { return nil }

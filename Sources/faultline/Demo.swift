@@ -75,14 +75,6 @@ struct Demo: ParsableCommand {
         let me = CommandLineTools.faultlineBinary() ?? CommandLine.arguments[0]
         var environment = ProcessInfo.processInfo.environment
         environment["FAULTLINE_LAB_DIR"] = directory
-        guard Self.hasRunCommand(me) else {
-            // The experiment engine is not part of this build yet: show the plan against the
-            // real lab instead of running it.
-            print("== `faultline run` is not available in this build: the plan's timeline against this lab")
-            let status = try Self.runChild([me, "plan", planPath], environment: environment)
-            if status != 0 { throw ExitCode(status) }
-            return
-        }
         try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true)
         print("== faultline run \(planPath)")
         let argv = [me, "run", planPath, "--out", outFolder, "--certs", LabPKI.directory(directory)]
@@ -93,11 +85,6 @@ struct Demo: ParsableCommand {
             print("report: \(absolute)")
         }
         if status != 0 { throw ExitCode(status) }
-    }
-
-    static func hasRunCommand(_ faultline: String) -> Bool {
-        guard let help = try? capture([faultline, "--help"]) else { return false }
-        return help.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("run ") }
     }
 
     /// Runs a child in our process group (so Ctrl-C reaches it too) and waits for it.
@@ -112,18 +99,6 @@ struct Demo: ParsableCommand {
         return process.terminationStatus
     }
 
-    static func capture(_ argv: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
 }
 
 /// Ignores SIGINT and SIGTERM in this process while the demo runs (children still get

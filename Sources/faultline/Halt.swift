@@ -61,7 +61,7 @@ struct Halt: ParsableCommand {
             throw FaultlineExit.couldNotRun
         }
         let started = Date()
-        let results = Run.wait { await HaltAll.run(clients: clients, order: hosts.map(\.name)) }
+        let results = try CommandLineTools.blocking { await HaltAll.run(clients: clients, order: hosts.map(\.name)) }
         let took = Date().timeIntervalSince(started)
         var unreachable = 0
         for r in results {

@@ -123,15 +123,13 @@ struct Run: ParsableCommand {
                                                                historyPrefix: journalURL.deletingPathExtension().lastPathComponent),
                                observer: view)
         let trap = SignalTrap { name in engine.interrupt(signal: name) }
-        let result = Self.wait { await engine.run() }
+        let result = try CommandLineTools.blocking { await engine.run() }
         trap.cancel()
         view.finish()
 
-        var failedWrites = false
         func write(_ text: Data, _ path: String, _ what: String) {
             do { try text.write(to: URL(fileURLWithPath: path), options: .atomic); print("\(what): \(path)") } catch {
                 Self.stderr("error: cannot write the \(what) to \(path): \(error.localizedDescription)")
-                failedWrites = true
             }
         }
         do { write(try result.encoded(), journalPath, "journal") } catch { Self.stderr("error: cannot encode the journal: \(error)") }
@@ -139,27 +137,8 @@ struct Run: ParsableCommand {
         if let reportPath { write(Data(HTMLReport.render(result).utf8), reportPath, "report") }
         let outcome = result.outcome ?? .couldNotRun
         print("\(outcome.rawValue): \(result.reason ?? "")")
-        _ = failedWrites
         if outcome != .held { throw ExitCode(outcome.exitCode) }
     }
 
-    /// Runs async work from this synchronous command (the root command is synchronous),
-    /// blocking this thread; the work runs on Swift's concurrency threads.
-    static func wait<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            box.value = await body()
-            done.signal()
-        }
-        done.wait()
-        return box.value!
-    }
-
     static func stderr(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-}
-
-/// Hands one value from a task to the thread waiting for it (the semaphore orders the accesses).
-final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
 }

@@ -35,14 +35,10 @@ struct ExperimentsTests {
         #expect(!printed.contains("cannot compute") && !printed.contains("cannot resolve"), "\(printed)")
     }
 
-    /// The lab each plan is written for, as `faultline lab up --service S` labels it: redis-*
-    /// plans a Redis lab, haproxy-* plans HAProxy on n1 before backends, the rest etcd.
+    /// The lab each plan is written for: redis-* and haproxy-* plans name their service, the rest etcd.
     static func labLayout(for file: String) -> Inventory {
-        if file.hasPrefix("redis-") { return LabInventory.layout(service: "redis") }
-        guard file.hasPrefix("haproxy-") else { return LabInventory.layout() }
-        var inventory = LabInventory.layout(service: "haproxy")
-        for i in inventory.hosts.indices { inventory.hosts[i].labels["role"] = i == 0 ? "haproxy" : "backend" }
-        return inventory
+        for service in ["redis", "haproxy"] where file.hasPrefix(service + "-") { return LabInventory.layout(service: service) }
+        return LabInventory.layout()
     }
 
     @Test func leaderIsolationPrintsItsTimeline() throws {

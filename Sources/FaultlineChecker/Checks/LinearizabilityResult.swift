@@ -14,6 +14,12 @@ public struct LinearizabilityResult: Sendable {
 
     /// The partition that decides an illegal verdict: the first illegal one in partition
     /// order among those that finished.
+    /// `unknown`: the budget that ran out (memory before time: more time would not help).
+    public var limitReached: SearchLimit? {
+        let limits = partitions.compactMap(\.limitReached)
+        return limits.contains(.memory) ? .memory : limits.first
+    }
+
     public var firstIllegal: PartitionReport? {
         partitions.first { $0.verdict == .illegal }
     }

@@ -76,8 +76,6 @@ public actor ActiveFaults {
         }
     }
 
-    func fault(_ id: String) -> HostFault? { entries[id]?.fault }
-
     /// Faults not confirmed reverted (for the final account).
     func outstanding() -> [HostFault] {
         order.compactMap { id in entries[id].flatMap { $0.state == .reverted ? nil : $0.fault } }

@@ -32,12 +32,6 @@ public actor JournalBook {
         event(.error, message, host: host, faultID: faultID)
     }
 
-    /// Registers a probe; answers its index for `sample`.
-    public func addProbe(_ record: ProbeRecord) -> Int {
-        journal.probes.append(record)
-        return journal.probes.count - 1
-    }
-
     /// Records one call's observation. Samples are kept in the probe's record (and shown
     /// by the observer), not repeated as events.
     public func sample(_ probe: Int, _ o: ProbeObservation, phase: RunPhase? = nil, at t: Double? = nil) {
@@ -58,8 +52,6 @@ public actor JournalBook {
     }
 
     public func addConsistency(_ record: ConsistencyRecord) { journal.consistency.append(record) }
-
-    public func setHosts(_ hosts: [HostSummary]) { journal.hosts = hosts }
 
     public func finish(_ outcome: Outcome, reason: String) {
         journal.outcome = outcome

@@ -62,12 +62,9 @@ public final class RunControl: Sendable {
             if s.signals >= 2 { s.revertOnly = true }
             return (s.signals, s.current)
         }
-        if count == 1 {
-            abort("stopped by \(name)", revertReason: "signal")
-        } else {
-            abort("stopped by \(name)", revertReason: "signal")
-            task?.cancel()
-        }
+        abort("stopped by \(name)", revertReason: "signal")
+        // A second signal: revert only, and stop waiting for whatever the run is doing.
+        if count > 1 { task?.cancel() }
     }
 
     public var signalCount: Int { state.withLock { $0.signals } }

@@ -112,7 +112,8 @@ public final class ConsistencyProbeRunner: Sendable {
                     switch result.verdict {
                     case .ok: out.append(.init(check: check.rawValue, result: "ok", explanation: nil))
                     case .illegal: out.append(.init(check: check.rawValue, result: "violation", explanation: result.explanation(history: history)))
-                    case .unknown: out.append(.init(check: check.rawValue, result: "unknown", explanation: "no verdict within \(budget)"))
+                    case .unknown: out.append(.init(check: check.rawValue, result: "unknown", explanation: result.limitReached == .memory
+                        ? "no verdict: the search ran out of its memory budget" : "no verdict within \(budget)"))
                     }
                 } catch {
                     out.append(.init(check: check.rawValue, result: "unknown", explanation: "history does not fit the register model: \(error)"))

@@ -88,6 +88,13 @@ extension PlanParser {
         return each
     }
 
+    /// Probes speak HTTP(S) only (http and prometheus probes share this check).
+    func checkHTTPURL(_ url: String, _ f: Fields) {
+        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            sink.error(f.value("url")!.mark, f.pathOf("url"), "expected an http:// or https:// URL, found '\(url)'")
+        }
+    }
+
     func checkTemplate(_ text: String, _ f: Fields, key: String, hasEach: Bool) {
         var rest = Substring(text)
         while let open = rest.range(of: "{{") {
@@ -112,9 +119,7 @@ extension PlanParser {
         var probe = HTTPProbe(url: url)
         probe.each = readEach(f)
         checkTemplate(url, f, key: "url", hasEach: probe.each != nil)
-        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            sink.error(f.value("url")!.mark, f.pathOf("url"), "expected an http:// or https:// URL, found '\(url)'")
-        }
+        checkHTTPURL(url, f)
         if let m = f.string("method") {
             let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
             if methods.contains(m.uppercased()) { probe.method = m.uppercased() } else {
@@ -237,9 +242,7 @@ extension PlanParser {
         let url = f.string("url", required: "the Prometheus server's URL, e.g. http://10.0.0.5:9090")
         let query = f.string("query", required: "a PromQL expression whose result is one number")
         let tolerance = readTolerance(f, path: path)
-        if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            sink.error(f.value("url")!.mark, f.pathOf("url"), "expected an http:// or https:// URL, found '\(url)'")
-        }
+        if let url { checkHTTPURL(url, f) }
         let tls = readProbeTLS(f, url: url ?? "")
         guard let url, let query, let tolerance else { return nil }
         return PrometheusProbe(url: url, query: query, tolerance: tolerance, timeout: f.positiveSpan("timeout"), tls: tls)

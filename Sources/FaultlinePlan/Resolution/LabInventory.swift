@@ -66,16 +66,34 @@ public struct LabAddressing: Sendable, Hashable {
     public func address(ofGuest index: Int) -> String { "10.77.\(subnetIndex).\(100 + index)" }
     public func agentURL(ofGuest index: Int) -> String { "https://\(address(ofGuest: index)):\(LabInventory.agentPort)" }
 
-    /// The layout `faultline lab up --hosts N --service S` produces.
+    /// The host HAProxy runs on in a `--service haproxy` lab; the others are its backends.
+    public static let haproxyHost = 1
+
+    /// The layout `faultline lab up --hosts N --service S --guests G` produces.
     public func layout(hosts count: Int = 3, service: String = "etcd", guests: Int = 0) -> Inventory {
-        let namespaceHosts = count < 1 && guests > 0 ? [] : (1...max(1, count)).map { i in
+        let namespaceHosts = (1...max(1, count)).map { i in
             Host(name: hostName(i), address: address(ofHost: i), agent: agentURL(ofHost: i),
-                 labels: service == "none" ? [:] : ["role": service])
+                 labels: Self.serviceLabels(host: i, service: service))
         }
         let guestHosts = guests < 1 ? [] : (1...guests).map { i in
             Host(name: guestName(i), address: address(ofGuest: i), agent: agentURL(ofGuest: i), labels: ["kind": "guest"])
         }
         return Inventory(hosts: namespaceHosts + guestHosts)
+    }
+}
+
+extension LabAddressing {
+    /// What a namespace host's labels say about its part in the service: `role: S`, except
+    /// HAProxy on n1 before `role: backend` hosts, and Redis's `redis-role` (primary on n1
+    /// as `up` starts it; stale after a failover, so plans that follow the primary use
+    /// `probe: redis-primary`, which asks the servers at run time).
+    static func serviceLabels(host i: Int, service: String) -> [String: String] {
+        switch service {
+        case "none": [:]
+        case "haproxy": ["role": i == haproxyHost ? "haproxy" : "backend"]
+        case "redis": ["role": "redis", "redis-role": i == 1 ? "primary" : "replica"]
+        default: ["role": service]
+        }
     }
 }
 
@@ -86,7 +104,6 @@ public struct LabAddressingError: Error, Sendable, Equatable, CustomStringConver
 
 /// The default lab (`faultline lab up` without `--name`/`--subnet`), as plans see it.
 public enum LabInventory {
-    public static let subnet = LabAddressing.standard.subnet
     public static let agentPort = 7433
     public static let defaultDirectory = "/run/faultline/lab"
 
@@ -100,7 +117,6 @@ public enum LabInventory {
         directory(environment: environment) + "/inventory.yaml"
     }
 
-    public static func address(ofHost index: Int) -> String { LabAddressing.standard.address(ofHost: index) }
 
     /// The layout `faultline lab up --hosts N --service S` produces, for dry runs when no lab is up.
     public static func layout(hosts count: Int = 3, service: String = "etcd") -> Inventory {

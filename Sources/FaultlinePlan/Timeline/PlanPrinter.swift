@@ -84,17 +84,15 @@ public struct PlanPrinter {
     }
 
     func hostsText(_ target: String) -> String {
-        switch try? resolver.resolve(target) {
-        case .hosts(let hosts)?: return hosts.isEmpty ? "(no hosts)" : hosts.map(\.name).joined(separator: " ")
-        case .atRunTime(let candidates, let how)?:
-            return "at run time: \(how) (among \(candidates.map(\.name).joined(separator: " ")))"
-        case nil:
-            return "(cannot resolve: \(resolveError(target)))"
+        do {
+            switch try resolver.resolve(target) {
+            case .hosts(let hosts): return hosts.isEmpty ? "(no hosts)" : hosts.map(\.name).joined(separator: " ")
+            case .atRunTime(let candidates, let how):
+                return "at run time: \(how) (among \(candidates.map(\.name).joined(separator: " ")))"
+            }
+        } catch {
+            return "(cannot resolve: \(error))"
         }
-    }
-
-    func resolveError(_ target: String) -> String {
-        do { _ = try resolver.resolve(target); return "" } catch { return "\(error)" }
     }
 
     /// What a fault does to which hosts: lines to print, and (host, certainly affected) pairs.

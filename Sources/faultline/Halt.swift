@@ -16,7 +16,7 @@ struct Halt: ParsableCommand {
 
         Examples:
           faultline halt --inventory lab
-          faultline halt --inventory staging.yaml --certs /etc/faultline
+          faultline halt --inventory staging.yaml --certs /etc/faultline/pki --controller ci
 
         Exit codes: 0 every agent answered; 4 at least one could not be reached.
         """
@@ -25,8 +25,7 @@ struct Halt: ParsableCommand {
     @Option(help: ArgumentHelp("An inventory file, or 'lab' for the local lab.", valueName: "path|lab"))
     var inventory: String
 
-    @Option(help: ArgumentHelp("Folder with ca.pem, controller.pem and controller-key.pem (default /etc/faultline; the lab's pki folder for lab).", valueName: "folder"))
-    var certs: String?
+    @OptionGroup var certificates: ControllerCertificates
 
     @Option(help: "Timeout of each agent call.")
     var timeout: String = "5s"
@@ -36,11 +35,9 @@ struct Halt: ParsableCommand {
         guard let timeoutSpan = TimeSpan(timeout), timeoutSpan > .zero else {
             throw ValidationError("--timeout: '\(timeout)' is not a duration such as 5s or 500ms")
         }
-        var certsFolder = certs ?? "/etc/faultline"
         let path: String
         if inventory == "lab" {
             path = LabInventory.inventoryPath(environment: environment)
-            if certs == nil { certsFolder = LabPKI.directory(LabInventory.directory(environment: environment)) }
         } else {
             path = inventory
         }
@@ -52,9 +49,7 @@ struct Halt: ParsableCommand {
             if inventory == "lab", !FileManager.default.fileExists(atPath: path) { Run.stderr("error: no lab is up (\(path) does not exist)") }
             throw FaultlineExit.couldNotRun
         }
-        let credentials = AgentDirectory.Credentials(
-            tls: TLSFiles(ca: certsFolder + "/ca.pem", certificate: certsFolder + "/controller.pem", key: certsFolder + "/controller-key.pem"),
-            bearerToken: environment["FAULTLINE_AGENT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+        let credentials = certificates.credentials(forLab: inventory == "lab", environment: environment)
         let clients: [String: any AgentClient]
         do { clients = try AgentDirectory.clients(for: hosts, credentials: credentials, timeout: timeoutSpan) } catch {
             Run.stderr("error: \(error)")

@@ -40,8 +40,8 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Ask each host's agent which processes the plan's process selectors would reach.")
     var askAgents = false
 
-    @Option(help: ArgumentHelp("With --ask-agents: folder with ca.pem, controller.pem, controller-key.pem (default /etc/faultline; the lab's pki folder for inventory: lab).", valueName: "folder"))
-    var certs: String?
+    /// Used with --ask-agents.
+    @OptionGroup var certificates: ControllerCertificates
 
     func run() throws {
         let parsed: Plan
@@ -78,8 +78,8 @@ struct PlanCommand: ParsableCommand {
         print(printer.render(), terminator: "")
         if askAgents {
             let isLab = if case .lab = parsed.inventory { true } else { false }
-            let folder = certs ?? (isLab ? LabPKI.directory(LabInventory.directory(environment: ProcessInfo.processInfo.environment)) : "/etc/faultline")
-            try SelectorPreview(plan: parsed, inventory: inventory, seed: seedValue, certsFolder: folder).print()
+            let credentials = certificates.credentials(forLab: isLab, environment: ProcessInfo.processInfo.environment)
+            try SelectorPreview(plan: parsed, inventory: inventory, seed: seedValue, credentials: credentials).print()
         }
     }
 }

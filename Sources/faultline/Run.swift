@@ -21,14 +21,14 @@ struct Run: ParsableCommand {
         this process dies, the agents revert its faults when their lease runs out.
 
         Agents: `https://` agent URLs use mutual TLS with the controller certificate in \
-        --certs (ca.pem, controller.pem, controller-key.pem; for `inventory: lab`, the \
-        lab's own pki folder); `http://` URLs are the insecure lab mode, with the bearer \
+        --certs (ca.pem and --controller NAME's NAME.pem and NAME-key.pem, as `faultline certs` \
+        writes them; for `inventory: lab`, the lab's own pki folder); `http://` URLs are the insecure lab mode, with the bearer \
         token from FAULTLINE_AGENT_TOKEN when set.
 
         Examples:
           faultline run Experiments/ci-gate.yaml --junit build/faultline.xml
           faultline run Experiments/etcd-leader-isolation.yaml --seed 7 --report leader.html
-          faultline run Experiments/chaos-monkey.yaml --out runs/ --certs /etc/faultline
+          faultline run Experiments/chaos-monkey.yaml --out runs/ --certs /etc/faultline/pki --controller ci
 
         Exit codes:
           0  the hypothesis held
@@ -57,8 +57,7 @@ struct Run: ParsableCommand {
     @Option(help: "Seed for random choices (default: the plan's settings.seed, else a fresh one, recorded in the journal).")
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("Folder with ca.pem, controller.pem and controller-key.pem (default /etc/faultline; the lab's pki folder for inventory: lab).", valueName: "folder"))
-    var certs: String?
+    @OptionGroup var certificates: ControllerCertificates
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
@@ -70,7 +69,7 @@ struct Run: ParsableCommand {
             throw FaultlineExit.invalidPlan
         }
         let inventory: Inventory
-        var certsFolder = certs ?? "/etc/faultline"
+        var isLab = false
         switch parsed.inventory {
         case .inline(let inv): inventory = inv
         case .file(_, let resolved):
@@ -92,7 +91,7 @@ struct Run: ParsableCommand {
                 for d in error.diagnostics { Self.stderr(d.description) }
                 throw FaultlineExit.couldNotRun
             }
-            if certs == nil { certsFolder = LabPKI.directory(LabInventory.directory(environment: environment)) }
+            isLab = true
         }
         let seedValue = seed ?? parsed.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         var system = SystemRandomNumberGenerator()
@@ -104,9 +103,7 @@ struct Run: ParsableCommand {
         let junitPath = junit ?? outFolder.map { "\($0)/junit.xml" }
         let reportPath = report ?? outFolder.map { "\($0)/report.html" }
 
-        let credentials = AgentDirectory.Credentials(
-            tls: TLSFiles(ca: certsFolder + "/ca.pem", certificate: certsFolder + "/controller.pem", key: certsFolder + "/controller-key.pem"),
-            bearerToken: environment["FAULTLINE_AGENT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+        let credentials = certificates.credentials(forLab: isLab, environment: environment)
         let clients: [String: any AgentClient]
         do {
             clients = try AgentDirectory.clients(for: inventory.hosts, credentials: credentials, timeout: parsed.settings.agentTimeout)

@@ -13,7 +13,7 @@ struct SelectorPreview {
     let plan: Plan
     let inventory: Inventory
     let seed: UInt64
-    let certsFolder: String
+    let credentials: AgentDirectory.Credentials
 
     struct Query { var step: String; var target: String; var selector: ProcessSelector }
 
@@ -42,10 +42,6 @@ struct SelectorPreview {
         let queries = self.queries(plan.method + plan.rollbacks)
         Swift.print("\nProcess selectors, as the agents answer now:")
         guard !queries.isEmpty else { Swift.print("  (the plan has no process faults)"); return }
-        let environment = ProcessInfo.processInfo.environment
-        let credentials = AgentDirectory.Credentials(
-            tls: TLSFiles(ca: certsFolder + "/ca.pem", certificate: certsFolder + "/controller.pem", key: certsFolder + "/controller-key.pem"),
-            bearerToken: environment["FAULTLINE_AGENT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
         let clients: [String: any AgentClient]
         do { clients = try AgentDirectory.clients(for: inventory.hosts, credentials: credentials, timeout: plan.settings.agentTimeout) } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -32,6 +32,23 @@ struct CertsCommandTests {
         #expect(verify.terminationStatus == 0 && text.contains("db-1.pem: OK") && text.contains("ci.pem: OK"), "\(text)")
     }
 
+    /// What `certs issue controller NAME` writes is what `halt`/`run` read with
+    /// `--certs DIR --controller NAME`: with the name the credentials load and the halt fails
+    /// only at the (unreachable, 127.0.0.1:1) agent; with another name the missing file is named.
+    @Test func issuedControllerCertificateIsTheOneHaltUses() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try certs(["init", "--dir", dir]).status == 0)
+        #expect(try certs(["issue", "controller", "ci", "--dir", dir]).status == 0)
+        let inventory = dir + "/inventory.yaml"
+        try "hosts:\n  - { name: h1, address: 127.0.0.1, agent: \"https://127.0.0.1:1\" }\n".write(toFile: inventory, atomically: true, encoding: .utf8)
+        let halt = try CLITests().faultline(["halt", "--inventory", inventory, "--certs", dir, "--controller", "ci", "--timeout", "1s"])
+        #expect(!halt.stderr.contains("ci.pem") && !halt.stderr.contains("ci-key.pem"), "\(halt.stderr)")
+        #expect(halt.stdout.contains("h1: FAILED: agent h1 (127.0.0.1:1) unreachable"), "halt did not reach the agent: \(halt.stdout) \(halt.stderr)")
+        let wrongName = try CLITests().faultline(["halt", "--inventory", inventory, "--certs", dir, "--timeout", "1s"])
+        #expect(wrongName.status != 0 && wrongName.stderr.contains(dir + "/controller.pem"), "\(wrongName.stderr)")
+    }
+
     @Test func refusalsChangeNothing() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

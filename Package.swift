@@ -80,7 +80,7 @@ let package = Package(
         ),
         .target(
             name: "FaultlineProcShims",
-            dependencies: ["CFaultlineProc", "CCap"],
+            dependencies: ["FaultlineCore", "CFaultlineProc", "CCap"],
             swiftSettings: swiftSettings
         ),
         .target(

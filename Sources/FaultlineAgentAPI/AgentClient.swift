@@ -42,9 +42,27 @@ public protocol AgentClient: Sendable {
     func revertAll() async throws -> [String]
     /// The processes `selector` would reach on the host now (touches nothing).
     func processes(matching selector: ProcessSelector) async throws -> [MatchedProcess]
+    /// Reverts one fault saying why; the agent's record of it (reason, time), nil when the
+    /// agent does not hold it.
+    func revert(id: String, reason: RevertReason) async throws -> RevertedFault?
+    /// Reverts everything saying why; the agent's record of each revert.
+    func revertAll(reason: RevertReason) async throws -> [RevertedFault]
+    /// Applied faults and the agent's most recent reverts (reason and time).
+    func faultsAndReverts() async throws -> AppliedFaults
 }
 
 extension AgentClient {
+    /// Clients without the agent's records (test doubles) answer from the older calls; the
+    /// time is the controller's, and the reason the one asked for.
+    public func revert(id: String, reason: RevertReason) async throws -> RevertedFault? {
+        try await revert(id: id) ? RevertedFault(id: id, kind: "", reason: reason, revertedAt: RevertedFault.timestamp(Date())) : nil
+    }
+    public func revertAll(reason: RevertReason) async throws -> [RevertedFault] {
+        let now = RevertedFault.timestamp(Date())
+        return try await revertAll().map { RevertedFault(id: $0, kind: "", reason: reason, revertedAt: now) }
+    }
+    public func faultsAndReverts() async throws -> AppliedFaults { AppliedFaults(faults: try await faults()) }
+
     /// Clients that cannot answer previews (test doubles) say so instead of guessing.
     public func processes(matching selector: ProcessSelector) async throws -> [MatchedProcess] {
         throw AgentCallError(endpoint: endpoint, status: 501, reason: "this client cannot preview process selectors")

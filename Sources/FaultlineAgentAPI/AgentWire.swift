@@ -6,10 +6,10 @@ import Foundation
 ///
 ///     GET    /v1/health           → AgentHealth
 ///     GET    /v1/capabilities     → CapabilityReport
-///     GET    /v1/faults           → AppliedFaults
+///     GET    /v1/faults           → AppliedFaults (and the most recent reverts, with reason and time)
 ///     PUT    /v1/faults/{id}      ApplyRequest → ApplyResult (201 applied, 200 already applied)
-///     DELETE /v1/faults/{id}      → ApplyResult (404 when not applied)
-///     DELETE /v1/faults           → HaltResult
+///     DELETE /v1/faults/{id}      → ApplyResult with `reverted` (404 when not applied); `?reason=duration|guard|abort|halt`
+///     DELETE /v1/faults           → HaltResult; `?reason=halt|abort|guard`
 ///     POST   /v1/leases           LeaseRenewal → RenewalResult
 ///     POST   /v1/processes        ProcessQuery → MatchedProcesses (what a selector would hit; touches nothing)
 ///     GET    /metrics             Prometheus text
@@ -18,6 +18,8 @@ import Foundation
 public enum AgentWire {
     /// The default lease when a request names none.
     public static let defaultLease = TimeSpan.seconds(10)
+    /// Reverts an agent remembers for `GET /v1/faults`.
+    public static let revertHistory = 256
 }
 
 public struct AgentHealth: Codable, Sendable, Hashable {
@@ -59,7 +61,9 @@ public struct ApplyRequest: Codable, Sendable, Hashable {
 public struct ApplyResult: Codable, Sendable, Hashable {
     public var id: String
     public var status: String
-    public init(id: String, status: String) { self.id = id; self.status = status }
+    /// On a revert: why and when the agent reverted it.
+    public var reverted: RevertedFault?
+    public init(id: String, status: String, reverted: RevertedFault? = nil) { self.id = id; self.status = status; self.reverted = reverted }
 }
 
 public struct AppliedFault: Codable, Sendable, Hashable {
@@ -74,12 +78,27 @@ public struct AppliedFault: Codable, Sendable, Hashable {
 
 public struct AppliedFaults: Codable, Sendable, Hashable {
     public var faults: [AppliedFault]
-    public init(faults: [AppliedFault]) { self.faults = faults }
+    /// The agent's most recent reverts (at most `AgentWire.revertHistory`), oldest first:
+    /// how the controller learns of reverts it did not ask for (lease, recovery).
+    public var reverted: [RevertedFault]
+    public init(faults: [AppliedFault], reverted: [RevertedFault] = []) { self.faults = faults; self.reverted = reverted }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        faults = try c.decode([AppliedFault].self, forKey: .faults)
+        reverted = try c.decodeIfPresent([RevertedFault].self, forKey: .reverted) ?? []
+    }
 }
 
 public struct HaltResult: Codable, Sendable, Hashable {
     public var reverted: [String]
-    public init(reverted: [String]) { self.reverted = reverted }
+    /// Each revert with the agent's reason and time, in the order done.
+    public var faults: [RevertedFault]
+    public init(reverted: [String], faults: [RevertedFault] = []) { self.reverted = reverted; self.faults = faults }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        reverted = try c.decode([String].self, forKey: .reverted)
+        faults = try c.decodeIfPresent([RevertedFault].self, forKey: .faults) ?? []
+    }
 }
 
 public struct LeaseRenewal: Codable, Sendable, Hashable {

@@ -48,11 +48,19 @@ public final class HTTPAgentClient: AgentClient, @unchecked Sendable {
         try decode(RenewalResult.self, try await call("POST", "/v1/leases", body: LeaseRenewal(ids: ids)))
     }
     public func revert(id: String) async throws -> Bool {
-        let response = try await call("DELETE", "/v1/faults/\(id)")
-        if response.status == 404 { return false }
-        _ = try decode(ApplyResult.self, response)
-        return true
+        try await revert(id: id, reason: .requested) != nil
     }
+    public func revert(id: String, reason: RevertReason) async throws -> RevertedFault? {
+        let response = try await call("DELETE", "/v1/faults/\(id)?reason=\(reason.rawValue)")
+        if response.status == 404 { return nil }
+        let result = try decode(ApplyResult.self, response)
+        return result.reverted ?? RevertedFault(id: id, kind: "", reason: reason, revertedAt: RevertedFault.timestamp(Date()))
+    }
+    public func revertAll(reason: RevertReason) async throws -> [RevertedFault] {
+        let result = try decode(HaltResult.self, try await call("DELETE", "/v1/faults?reason=\(reason.rawValue)"))
+        return result.faults
+    }
+    public func faultsAndReverts() async throws -> AppliedFaults { try decode(AppliedFaults.self, try await call("GET", "/v1/faults")) }
     public func processes(matching selector: ProcessSelector) async throws -> [MatchedProcess] {
         try decode(MatchedProcesses.self, try await call("POST", "/v1/processes", body: ProcessQuery(process: selector))).processes
     }

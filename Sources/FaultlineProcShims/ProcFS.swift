@@ -62,8 +62,12 @@ public enum ProcFS {
     }
 
     /// argv of a process (NUL-separated /proc/PID/cmdline); empty for kernel threads and zombies.
+    /// Bytes of a command line read for matching: a selector needs its start, and a hostile
+    /// process could hold megabytes of arguments.
+    public static let commandLineLimit = 4096
+
     public static func commandLine(of pid: Int32) throws(ProcShimError) -> [String] {
-        ProcCommandLine.split(try SystemFiles.read("/proc/\(pid)/cmdline"))
+        ProcCommandLine.split(try SystemFiles.read("/proc/\(pid)/cmdline", limit: commandLineLimit))
     }
 
     /// The kernel's short name (/proc/PID/comm, ≤ 15 bytes).

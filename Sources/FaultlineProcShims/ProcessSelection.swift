@@ -1,3 +1,4 @@
+import FaultlineCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,43 +7,79 @@ import Glibc
 ///
 /// Returns identities (pid + start time) sorted by pid. Processes that exit while being
 /// read are skipped. The agent itself, pid 1 and kernel threads are never returned.
+///
+/// A caller names the selector, so resolution is bounded: with a `scope` only processes in
+/// that network namespace are candidates, and the scope is checked *before* any matcher
+/// runs (a pattern never sees a process outside it); a `deadline` ends a /proc or cgroup
+/// walk with `timedOut`; pidfiles are read only as small regular files; command lines
+/// are matched in linear time (`CommandLinePattern`) on their first 4 KiB.
 public enum ProcessSelection {
-    public static func resolve(_ selector: ProcessSelector) throws(ProcShimError) -> [ProcessIdentity] {
+    /// The biggest pidfile read (a pid and a newline, with room for spaces).
+    public static let pidfileLimit = 64
+
+    public static func resolve(_ selector: ProcessSelector, scope: FileIdentity? = nil,
+                               deadline: SelectionDeadline = .none) throws(ProcShimError) -> [ProcessIdentity] {
         try selector.validate()
-        let me = getpid()
+        let bound = Bound(selfPid: getpid(), scope: scope, deadline: deadline)
         switch selector {
         case .pid(let pid):
-            return try identities([pid], selfPid: me)
+            return try identities([pid], bound)
         case .pidfile(let path):
-            return try identities([ProcessSelector.parsePidfile(SystemFiles.readText(path))], selfPid: me)
+            let text = String(decoding: try SystemFiles.readSmallRegularFile(path, limit: pidfileLimit), as: UTF8.self)
+            return try identities([ProcessSelector.parsePidfile(text)], bound)
         case .name(let name):
-            return try scan(selfPid: me) { pid, stat throws(ProcShimError) in
+            return try scan(bound) { pid, stat throws(ProcShimError) in
                 let facts = ProcessFacts(stat: stat, comm: try ProcFS.comm(of: pid))
                 return ProcessMatching.matchesName(facts, name)
             }
-        case .commandLine(let pattern):
-            let regex: Regex<AnyRegexOutput>
-            do { regex = try Regex(pattern) } catch { throw .invalidSpec("cmdline regex /\(pattern)/: \(error)") }
-            return try scan(selfPid: me) { pid, stat throws(ProcShimError) in
+        case .commandLine(let source):
+            let pattern: CommandLinePattern
+            do { pattern = try CommandLinePattern(source) } catch { throw .invalidSpec("cmdline regex /\(source)/: \(error)") }
+            return try scan(bound) { pid, stat throws(ProcShimError) in
                 let facts = ProcessFacts(stat: stat, commandLine: try ProcFS.commandLine(of: pid))
-                return ProcessMatching.matchesCommandLine(facts, regex)
+                return ProcessMatching.matchesCommandLine(facts, pattern)
             }
         case .networkNamespace(let nameOrPath):
             let namespace = try SystemFiles.deviceAndInode(ProcessSelector.networkNamespacePath(nameOrPath))
-            return try scan(selfPid: me) { pid, stat throws(ProcShimError) in
+            return try scan(bound) { pid, stat throws(ProcShimError) in
                 let facts = ProcessFacts(stat: stat, networkNamespace: try ProcFS.networkNamespace(of: pid))
                 return ProcessMatching.matchesNamespace(facts, namespace)
             }
         case .cgroup(let path, let recursive):
             let directories = try cgroupDirectories(for: CgroupPath.validate(path))
             guard !directories.isEmpty else { throw .invalidSpec("cgroup \(path) not found in any hierarchy") }
-            return try identities(cgroupPids(directories, recursive: recursive), selfPid: me)
+            return try identities(cgroupPids(directories, recursive: recursive, bound), bound)
         case .systemdUnit(let unit):
-            let directories = try systemdUnitDirectories(ProcessSelector.systemdUnitName(unit))
+            let directories = try systemdUnitDirectories(ProcessSelector.systemdUnitName(unit), bound)
             guard !directories.isEmpty else {
                 throw .invalidSpec("no cgroup named \(ProcessSelector.systemdUnitName(unit)) under the cgroup mounts")
             }
-            return try identities(cgroupPids(directories, recursive: true), selfPid: me)
+            return try identities(cgroupPids(directories, recursive: true, bound), bound)
+        }
+    }
+
+    /// The members of a cgroup (recursively) that are *outside* `scope`: a freezer pause acts
+    /// on the whole cgroup, so it is refused when any member is beyond the agent's reach.
+    public static func members(ofCgroup path: String, outside scope: FileIdentity,
+                               deadline: SelectionDeadline = .none) throws(ProcShimError) -> [Int32] {
+        let bound = Bound(selfPid: getpid(), scope: nil, deadline: deadline)
+        let directories = try cgroupDirectories(for: CgroupPath.validate(path))
+        guard !directories.isEmpty else { throw .invalidSpec("cgroup \(path) not found in any hierarchy") }
+        return try cgroupPids(directories, recursive: true, bound).filter { pid in
+            guard let namespace = try? ProcFS.networkNamespace(of: pid) else { return false }  // exited
+            return namespace != scope
+        }
+    }
+
+    /// The limits one resolution runs under.
+    struct Bound {
+        var selfPid: Int32
+        var scope: FileIdentity?
+        var deadline: SelectionDeadline
+        /// True when `pid` may be selected at all (inside the scope, if there is one).
+        func inScope(_ pid: Int32) -> Bool {
+            guard let scope else { return true }
+            return (try? ProcFS.networkNamespace(of: pid)) == scope
         }
     }
 
@@ -64,24 +101,28 @@ public enum ProcessSelection {
 
     // MARK: - I/O helpers
 
-    private static func identities(_ pids: [Int32], selfPid: Int32) throws(ProcShimError) -> [ProcessIdentity] {
+    private static func identities(_ pids: [Int32], _ bound: Bound) throws(ProcShimError) -> [ProcessIdentity] {
         var result: Set<ProcessIdentity> = []
         for pid in pids {
+            try bound.deadline.check("selecting processes")
             guard let stat = try? ProcFS.stat(pid) else { continue }
-            if ProcessMatching.isProtected(stat, selfPid: selfPid) { continue }
+            if ProcessMatching.isProtected(stat, selfPid: bound.selfPid) || !bound.inScope(pid) { continue }
             result.insert(ProcessIdentity(pid: pid, startTime: stat.startTime))
         }
         return result.sorted { $0.pid < $1.pid }
     }
 
     /// Walks /proc; `matches` errors for one process (it exited, EACCES) skip that process.
-    private static func scan(selfPid: Int32,
+    private static func scan(_ bound: Bound,
                              _ matches: (Int32, ProcStat) throws(ProcShimError) -> Bool) throws(ProcShimError)
         -> [ProcessIdentity]
     {
         var result: [ProcessIdentity] = []
         for pid in try ProcFS.pids() {
-            guard let stat = try? ProcFS.stat(pid), !ProcessMatching.isProtected(stat, selfPid: selfPid) else { continue }
+            try bound.deadline.check("scanning /proc")
+            guard let stat = try? ProcFS.stat(pid), !ProcessMatching.isProtected(stat, selfPid: bound.selfPid) else { continue }
+            // The scope comes before the matcher: a pattern never runs on a process outside it.
+            guard bound.inScope(pid) else { continue }
             guard (try? matches(pid, stat)) == true else { continue }
             result.append(ProcessIdentity(pid: pid, startTime: stat.startTime))
         }
@@ -95,10 +136,11 @@ public enum ProcessSelection {
             .filter { SystemFiles.exists($0 + "/cgroup.procs") }
     }
 
-    private static func systemdUnitDirectories(_ unit: String) throws(ProcShimError) -> [String] {
+    private static func systemdUnitDirectories(_ unit: String, _ bound: Bound) throws(ProcShimError) -> [String] {
         let mounts = try CgroupMounts.current()
         var found: [String] = []
         for mount in [mounts.unified, mounts.systemdV1].compactMap({ $0 }) {
+            try bound.deadline.check("searching the cgroup tree")
             found += try findDirectory(named: unit, under: mount.mountPoint, depth: 6)
         }
         return found
@@ -124,10 +166,11 @@ public enum ProcessSelection {
         return found
     }
 
-    private static func cgroupPids(_ directories: [String], recursive: Bool) throws(ProcShimError) -> [Int32] {
+    private static func cgroupPids(_ directories: [String], recursive: Bool, _ bound: Bound) throws(ProcShimError) -> [Int32] {
         var pids: Set<Int32> = []
         var pending = directories
         while let directory = pending.popLast() {
+            try bound.deadline.check("reading cgroup members")
             let text = try SystemFiles.readText(directory + "/cgroup.procs")
             for line in text.split(separator: "\n") { if let pid = Int32(line) { pids.insert(pid) } }
             if recursive {

@@ -1,3 +1,4 @@
+import FaultlineCore
 /// How a fault names the processes it acts on. Resolved by `ProcessSelection.resolve`
 /// into `ProcessIdentity` values (pid + start time).
 public enum ProcessSelector: Hashable, Sendable, Codable, CustomStringConvertible {
@@ -54,7 +55,8 @@ public enum ProcessSelector: Hashable, Sendable, Codable, CustomStringConvertibl
     public static func parsePidfile(_ text: String) throws(ProcShimError) -> Int32 {
         guard let token = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).first,
               let pid = Int32(token), pid > 0
-        else { throw .malformed(what: "pidfile", detail: "no positive pid in \(text.prefix(40).debugDescription)") }
+        // The contents are never echoed: a pidfile path is the caller's, the file is read as root.
+        else { throw .malformed(what: "pidfile", detail: "it does not start with a positive pid") }
         return pid
     }
 
@@ -73,8 +75,8 @@ public enum ProcessSelector: Hashable, Sendable, Codable, CustomStringConvertibl
         case .name(let name):
             if name.isEmpty || name.contains("/") { throw .invalidSpec("process name \(name.debugDescription) is empty or has /") }
         case .commandLine(let pattern):
-            do { _ = try Regex(pattern) } catch {
-                throw .invalidSpec("cmdline regex /\(pattern)/ does not compile: \(error)")
+            do { _ = try CommandLinePattern(pattern) } catch {
+                throw .invalidSpec("cmdline regex /\(pattern)/: \(error)")
             }
         case .cgroup(let path, _):
             _ = try CgroupPath.validate(path)
@@ -114,9 +116,9 @@ public enum ProcessMatching {
         (facts.comm ?? facts.stat.comm) == ProcessSelector.commName(name)
     }
 
-    public static func matchesCommandLine(_ facts: ProcessFacts, _ regex: Regex<AnyRegexOutput>) -> Bool {
+    public static func matchesCommandLine(_ facts: ProcessFacts, _ pattern: CommandLinePattern) -> Bool {
         guard let argv = facts.commandLine, !argv.isEmpty else { return false }
-        return ProcessSelector.joinedCommandLine(argv).contains(regex)
+        return pattern.matches(ProcessSelector.joinedCommandLine(argv))
     }
 
     public static func matchesNamespace(_ facts: ProcessFacts, _ namespace: FileIdentity) -> Bool {

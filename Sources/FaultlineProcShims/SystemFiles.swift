@@ -25,6 +25,50 @@ public enum SystemFiles {
     }
 
     /// The file as UTF-8 text (invalid bytes repaired).
+    /// At most `limit` bytes of a file (a command line can be megabytes long; a selector
+    /// needs its start).
+    static func read(_ path: String, limit: Int) throws(ProcShimError) -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { Glibc.close(fd) }
+        return try readUpTo(fd, limit: limit, path: path)
+    }
+
+    /// A small regular file named by a caller (a pidfile): opened without following a
+    /// symbolic link and without blocking (a FIFO or a device would block the reader or
+    /// never end), refused unless it is a regular file of at most `limit` bytes. Errors
+    /// name the path and the rule, never the contents.
+    public static func readSmallRegularFile(_ path: String, limit: Int) throws(ProcShimError) -> [UInt8] {
+        let fd = try open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        defer { Glibc.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .lastErrno("fstat", path) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw .refused("\(path) is not a regular file (a pidfile must be one)")
+        }
+        guard info.st_size <= off_t(limit) else {
+            throw .refused("\(path) is \(info.st_size) bytes; a pidfile holds at most \(limit)")
+        }
+        let bytes = try readUpTo(fd, limit: limit + 1, path: path)
+        guard bytes.count <= limit else { throw .refused("\(path) is larger than \(limit) bytes; a pidfile holds at most \(limit)") }
+        return bytes
+    }
+
+    private static func readUpTo(_ fd: Int32, limit: Int, path: String) throws(ProcShimError) -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(8192, max(limit, 1)))
+        while result.count < limit {
+            let want = min(chunk.count, limit - result.count)
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, want) }
+            if count < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw .lastErrno("read", path)
+            }
+            if count == 0 { break }
+            result.append(contentsOf: chunk[0..<count])
+        }
+        return result
+    }
+
     static func readText(_ path: String) throws(ProcShimError) -> String {
         String(decoding: try read(path), as: UTF8.self)
     }

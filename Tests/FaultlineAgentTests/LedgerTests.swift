@@ -27,13 +27,15 @@ struct LedgerTests {
         let path = try temporaryLedger()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         do {
-            let (ledger, records, torn) = try LedgerFile.open(path: path)
+            let (ledger, opened1) = try LedgerFile.open(path: path)
+            let (records, torn) = (opened1.records, opened1.tornTail)
             #expect(records.isEmpty && !torn)
             try ledger.append(.applying(id: "f1", fault: fault, undo: Data([1, 2, 3]), leaseSeconds: 5))
             try ledger.append(.applying(id: "f2", fault: fault, undo: Data([4]), leaseSeconds: 5))
             try ledger.append(.reverted(id: "f1", reason: .leaseExpired))
         }
-        let (_, records, torn) = try LedgerFile.open(path: path)
+        let (_, opened2) = try LedgerFile.open(path: path)
+        let (records, torn) = (opened2.records, opened2.tornTail)
         #expect(!torn)
         #expect(records.count == 3)
         #expect(LedgerState(records: records).applied.map(\.id) == ["f2"])
@@ -43,7 +45,7 @@ struct LedgerTests {
         let path = try temporaryLedger()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         do {
-            let (ledger, _, _) = try LedgerFile.open(path: path)
+            let (ledger, opened3) = try LedgerFile.open(path: path)
             try ledger.append(.applying(id: "f1", fault: fault, undo: Data([1]), leaseSeconds: 5))
         }
         // A crash in the middle of writing the second record.
@@ -53,11 +55,13 @@ struct LedgerTests {
         handle.write(second.prefix(second.count / 2))
         try handle.close()
 
-        let (ledger, records, torn) = try LedgerFile.open(path: path)
+        let (ledger, opened4) = try LedgerFile.open(path: path)
+        let (records, torn) = (opened4.records, opened4.tornTail)
         #expect(torn)
         #expect(records.map(\.id) == ["f1"])
         try ledger.append(.reverted(id: "f1", reason: .recovery))
-        let (_, again, tornAgain) = try LedgerFile.open(path: path)
+        let (_, opened5) = try LedgerFile.open(path: path)
+        let (again, tornAgain) = (opened5.records, opened5.tornTail)
         #expect(!tornAgain)
         #expect(again.map(\.id) == ["f1", "f1"])
     }

@@ -7,14 +7,15 @@ import Foundation
 ///
 ///     GET    /v1/health
 ///     GET    /v1/capabilities
-///     GET    /v1/faults
+///     GET    /v1/faults          applied faults and the most recent reverts
 ///     PUT    /v1/faults/{id}     {"fault": {...}, "lease": "10s"}
-///     DELETE /v1/faults/{id}
-///     DELETE /v1/faults          revert all (halt)
+///     DELETE /v1/faults/{id}     ?reason=duration|guard|abort|halt|requested
+///     DELETE /v1/faults          revert all (halt); ?reason=halt|abort|guard
 ///     POST   /v1/leases          {"ids": ["..."]}
 ///     GET    /metrics            Prometheus text
 ///
 /// Errors are JSON `{"error": "<reason>"}` with a 4xx (the caller's fault) or 5xx status.
+/// Bodies are decoded strictly: a field nothing reads is a 400 naming it.
 public struct AgentRouter: Sendable {
     public struct Request: Sendable {
         public var method: String
@@ -56,17 +57,19 @@ public struct AgentRouter: Sendable {
     }
 
     public func handle(_ request: Request) -> Response {
-        let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
+        let pathAndQuery = request.path.split(separator: "?", maxSplits: 1).map(String.init)
+        let path = pathAndQuery.first ?? request.path
+        let query = pathAndQuery.count > 1 ? pathAndQuery[1] : ""
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         let faultID: String? = parts.count == 3 && parts[0] == "v1" && parts[1] == "faults" ? parts[2] : nil
         let known = [["v1", "health"], ["v1", "capabilities"], ["v1", "faults"], ["v1", "leases"], ["v1", "processes"], ["metrics"]].contains(parts) || faultID != nil
         switch request.method {
         case "GET" where parts == ["v1", "health"]:
-            return .json(200, AgentHealth(status: "ok", faults: service.applied().count, host: hostName))
+            return .json(200, AgentHealth(status: "ok", faults: service.appliedCount(), host: hostName))
         case "GET" where parts == ["v1", "capabilities"]:
             return .json(200, capabilities())
         case "GET" where parts == ["v1", "faults"]:
-            return .json(200, AppliedFaults(faults: service.applied()))
+            return .json(200, AppliedFaults(faults: service.applied(), reverted: service.recentReverts()))
         case "PUT" where faultID != nil:
             let id = faultID!
             if let bad = Self.badID(id) { return .error(400, bad) }
@@ -88,9 +91,27 @@ public struct AgentRouter: Sendable {
         case "DELETE" where faultID != nil:
             let id = faultID!
             if let bad = Self.badID(id) { return .error(400, bad) }
-            return service.revert(id: id) ? .json(200, ApplyResult(id: id, status: "reverted")) : .error(404, "no fault '\(id)' is applied on this host")
+            let reason: RevertReason
+            switch Self.revertReason(query, default: .requested) {
+            case .success(let r): reason = r
+            case .failure(let failure): return .error(400, failure.reason)
+            }
+            do {
+                guard let done = try service.revert(id: id, reason: reason) else { return .error(404, "no fault '\(id)' is applied on this host") }
+                return .json(200, ApplyResult(id: id, status: "reverted", reverted: done))
+            } catch let error as AgentError {
+                return .error(error.status, error.reason)
+            } catch {
+                return .error(500, "\(error)")
+            }
         case "DELETE" where parts == ["v1", "faults"]:
-            return .json(200, HaltResult(reverted: service.revertAll()))
+            let reason: RevertReason
+            switch Self.revertReason(query, default: .halt) {
+            case .success(let r): reason = r
+            case .failure(let failure): return .error(400, failure.reason)
+            }
+            let done = service.revertAll(reason: reason)
+            return .json(200, HaltResult(reverted: done.map(\.id), faults: done))
         case "POST" where parts == ["v1", "leases"]:
             switch Self.decode(LeaseRenewal.self, request.body) {
             case .success(let b):
@@ -103,7 +124,9 @@ public struct AgentRouter: Sendable {
             switch Self.decode(ProcessQuery.self, request.body) {
             case .success(let query):
                 if let problem = query.process.problems().first { return .error(422, "invalid selector: \(problem)") }
-                do { return .json(200, MatchedProcesses(processes: try service.processes(matching: query.process))) } catch {
+                do { return .json(200, MatchedProcesses(processes: try service.processes(matching: query.process))) } catch let error as AgentError {
+                    return .error(error.status, error.reason)
+                } catch {
                     return .error(422, "cannot resolve \(query.process): \(error)")
                 }
             case .failure(let failure): return .error(400, failure.reason)
@@ -118,7 +141,24 @@ public struct AgentRouter: Sendable {
 
     /// The management channel check failed: revert the fault that cut it.
     public func managementChannelLost(faultID: String) {
-        service.revert(id: faultID, reason: .managementChannelLost)
+        _ = try? service.revert(id: faultID, reason: .managementChannelLost)
+    }
+
+    /// `reason=` of a revert's query; only the reasons a caller may state.
+    static func revertReason(_ query: String, default fallback: RevertReason) -> Result<RevertReason, DecodeFailure> {
+        var reason = fallback
+        for pair in query.split(separator: "&") where !pair.isEmpty {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv[0] == "reason", kv.count == 2 else {
+                return .failure(DecodeFailure(reason: "unknown query parameter '\(kv[0].prefix(40))': expected reason"))
+            }
+            guard let named = RevertReason(rawValue: kv[1]), RevertReason.callerReasons.contains(named) else {
+                let allowed = RevertReason.callerReasons.map(\.rawValue).sorted().joined(separator: ", ")
+                return .failure(DecodeFailure(reason: "invalid revert reason '\(kv[1].prefix(40))': expected one of \(allowed)"))
+            }
+            reason = named
+        }
+        return .success(reason)
     }
 
     /// Fault ids appear in nftables table names and file names: keep them plain.
@@ -131,10 +171,14 @@ public struct AgentRouter: Sendable {
 
     struct DecodeFailure: Error { var reason: String }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) -> Result<T, DecodeFailure> {
+    static func decode<T: Codable>(_ type: T.Type, _ body: [UInt8]) -> Result<T, DecodeFailure> {
         guard !body.isEmpty else { return .failure(DecodeFailure(reason: "expected a JSON body")) }
         do {
-            return .success(try JSONDecoder().decode(T.self, from: Data(body)))
+            let value = try JSONDecoder().decode(T.self, from: Data(body))
+            if let unknown = UnknownFields.first(in: Data(body), decoded: value) {
+                return .failure(DecodeFailure(reason: "unknown field '\(unknown)'"))
+            }
+            return .success(value)
         } catch let DecodingError.dataCorrupted(context) {
             let at = context.codingPath.map(\.stringValue).joined(separator: ".")
             return .failure(DecodeFailure(reason: "invalid JSON\(at.isEmpty ? "" : " at \(at)"): \(context.debugDescription)"))

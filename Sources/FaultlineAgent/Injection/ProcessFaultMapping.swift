@@ -6,20 +6,54 @@ import Foundation
 ///
 /// When the host is a network namespace on a shared machine (the lab), every process of
 /// the machine is visible, so selection is narrowed to processes in that namespace: a
-/// kill of `etcd` on lab host n2 must not reach n1's etcd.
+/// kill of `etcd` on lab host n2 must not reach n1's etcd. The scope is applied before
+/// any matching (a command-line pattern never sees a process outside it), to cgroup
+/// selectors too, and a freezer pause is refused when its cgroup reaches beyond it.
+///
+/// Every resolution ends within `resolutionLimit`: selectors come from callers and the
+/// agent must answer (or refuse) in bounded time.
 public struct ProcessScope: Sendable {
     /// `/run/netns/NAME` or another namespace file; nil: every process of the machine.
     public var networkNamespacePath: String?
+    public static let resolutionLimit: Duration = .seconds(1)
 
     public init(networkNamespace: String?) {
         networkNamespacePath = networkNamespace.map { FaultlineProcShims.ProcessSelector.networkNamespacePath($0) }
     }
 
     public func resolve(_ selector: FaultlineCore.ProcessSelector) throws -> [ProcessIdentity] {
-        let found = try ProcessSelection.resolve(try shimSelector(selector))
-        guard let path = networkNamespacePath else { return found }
-        let namespace = try SystemFiles.deviceAndInode(path)
-        return found.filter { (try? ProcFS.networkNamespace(of: $0.pid)) == namespace }
+        let shim = try shimSelector(selector)
+        let scope = try scope()
+        do {
+            return try ProcessSelection.resolve(shim, scope: scope, deadline: .after(Self.resolutionLimit))
+        } catch {
+            throw Self.explained(error, "selector \(selector)")
+        }
+    }
+
+    /// A timeout in words a caller can act on; other errors as they are.
+    static func explained(_ error: ProcShimError, _ what: String) -> Error {
+        guard case .timedOut(let step, let after) = error else { return error }
+        return MappingError.refused("\(what) did not resolve within \(after) (\(step)); narrow it")
+    }
+
+    /// The namespace identity processes must share to be selected; nil without a scope.
+    func scope() throws -> FileIdentity? {
+        guard let path = networkNamespacePath else { return nil }
+        return try SystemFiles.deviceAndInode(path)
+    }
+
+    /// Refuses a cgroup that holds processes outside the scope (the freezer would stop them).
+    func checkCgroupInScope(_ cgroup: String) throws {
+        guard let scope = try scope() else { return }
+        let outside: [Int32]
+        do { outside = try ProcessSelection.members(ofCgroup: cgroup, outside: scope, deadline: .after(Self.resolutionLimit)) } catch {
+            throw Self.explained(error, "cgroup \(cgroup)")
+        }
+        guard outside.isEmpty else {
+            let shown = outside.prefix(5).map(String.init).joined(separator: ", ")
+            throw MappingError.refused("cgroup \(cgroup) holds \(outside.count) process(es) outside this agent's network namespace (pid \(shown)\(outside.count > 5 ? ", …" : "")); the freezer would stop them too, so nothing was paused")
+        }
     }
 
     func shimSelector(_ selector: FaultlineCore.ProcessSelector) throws -> FaultlineProcShims.ProcessSelector {

@@ -83,13 +83,16 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
             let targets = try processes.resolve(k.process)
             guard !targets.isEmpty else { throw MappingError.refused("no process matches \(k.process) on this host") }
             let names = Array(Set(targets.compactMap { try? ProcFS.comm(of: $0.pid) })).sorted()
-            let restart = configuration.restart.filter { names.contains($0.key) }
             return .kill(try KillFault().prepare(.init(targets: targets, signal: FaultlineProcShims.Signal(k.signal.number))),
-                         names: names, restart: restart)
+                         names: names)
         case .pause(let p):
             let cgroup = try ProcessScope.cgroup(of: p.process)
             if p.mechanism == .freezer || (p.mechanism == .auto && cgroup != nil) {
                 guard let cgroup else { throw MappingError.refused("the freezer pauses a cgroup: select the processes by cgroup or systemd unit, or use mechanism sigstop") }
+                try processes.checkCgroupInScope(cgroup)
+                guard !(try processes.resolve(p.process)).isEmpty else {
+                    throw MappingError.refused("no process of \(p.process) is in this agent's scope")
+                }
                 return .pauseFreezer(try CgroupFreezePause().prepare(.init(cgroup: cgroup)))
             }
             let targets = try processes.resolve(p.process)
@@ -122,7 +125,7 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
             case .netem(let spec): try NetemShim().apply(spec, for: faultID)
             case .bandwidth(let spec): try BandwidthShim().apply(spec, for: faultID)
             }
-        case (.kill(let u, _, _), .kill(let k)):
+        case (.kill(let u, _), .kill(let k)):
             _ = try KillFault().apply(.init(targets: u.targets, signal: FaultlineProcShims.Signal(k.signal.number)), undo: u)
         case (.pauseSignal(let u), _):
             _ = try SignalPause().apply(.init(targets: u.targets), undo: u)
@@ -151,14 +154,14 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
     }
 
     public func revert(undo data: Data) throws {
-        switch try ShimUndo.decode(data) {
+        switch try ShimUndo.decode(data).confined(to: mapping.namespace) {
         case .partition(let u): try PartitionShim().revert(u)
         case .loss(let u): try LossShim().revert(u)
         case .delay(let u): try delayEngine.revert(u)
         case .netem(let u): try NetemShim().revert(u)
         case .bandwidth(let u): try BandwidthShim().revert(u)
-        case .kill(let u, _, let restart):
-            try restartDead(u.targets, restart: restart)
+        case .kill(let u, let names):
+            try restartDead(u.targets, restart: configuration.restart.filter { names.contains($0.key) })
         case .pauseSignal(let u): _ = try SignalPause().revert(u)
         case .pauseFreezer(let u): _ = try CgroupFreezePause().revert(u)
         case .clockProcess(let undos, _):

@@ -19,19 +19,34 @@ public final class LedgerFile: @unchecked Sendable {
         public var description: String { "\(call)(\(path)): \(String(cString: strerror(errno))) (errno \(errno))" }
     }
 
-    /// Opens (creating if needed) the ledger and returns it with the records it holds.
-    public static func open(path: String) throws -> (LedgerFile, [LedgerRecord], tornTail: Bool) {
+    /// What opening found in the file.
+    public struct Contents: Sendable {
+        public var records: [LedgerRecord]
+        /// A torn last line (a write cut by a crash) was dropped.
+        public var tornTail: Bool
+        /// Damaged lines that were skipped (1-based); their faults are left to the sweep.
+        public var damagedLines: [Int]
+    }
+
+    /// Opens (creating if needed) the ledger and returns it with what it holds. A damaged
+    /// ledger is read as far as it can be (see `LedgerCodec.decodeSalvaging`) and the file
+    /// is kept as it was until the caller compacts it, so the damage can still be examined.
+    public static func open(path: String) throws -> (LedgerFile, Contents) {
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let existing = FileManager.default.contents(atPath: path) ?? Data()
-        let (records, torn) = try LedgerCodec.decode(existing)
+        let (records, torn, damaged) = LedgerCodec.decodeSalvaging(existing)
+        if !damaged.isEmpty {
+            // Keep the damaged file beside the new one for whoever investigates.
+            _ = try? existing.write(to: URL(fileURLWithPath: path + ".damaged"), options: .atomic)
+        }
         let file = try LedgerFile(path: path)
-        if torn {
+        if torn || !damaged.isEmpty {
             // Rewrite without the torn tail so later appends start on a clean line.
             try file.compact(to: records)
         }
-        return (file, records, torn)
+        return (file, Contents(records: records, tornTail: torn, damagedLines: damaged))
     }
 
     private init(path: String) throws {

@@ -1,3 +1,4 @@
+import FaultlineAgentAPI
 import FaultlineCore
 import Foundation
 
@@ -20,22 +21,4 @@ public enum LedgerRecord: Sendable, Hashable, Codable {
         case .applying(let id, _, _, _), .reverted(let id, _), .revertFailed(let id, _): id
         }
     }
-}
-
-/// Why a fault was reverted; recorded in the ledger and the audit log.
-public enum RevertReason: String, Sendable, Hashable, Codable {
-    /// The controller asked (end of the fault's duration, or DELETE).
-    case requested
-    /// Revert-all (halt).
-    case halt
-    /// The lease ran out without renewal: the controller is gone or cut off.
-    case leaseExpired = "lease-expired"
-    /// Found applied at start-up: a previous agent process ended without reverting.
-    case recovery
-    /// Applying failed part way; whatever was applied was removed.
-    case applyFailed = "apply-failed"
-    /// After applying, the management channel did not answer.
-    case managementChannelLost = "management-channel-lost"
-    /// The agent was stopped (SIGTERM, SIGINT) and reverted what it held.
-    case agentStopped = "agent-stopped"
 }

@@ -83,6 +83,31 @@ public enum LedgerCodec {
         return (records, false)
     }
 
+    /// What a start-up can read of a ledger that may be damaged: every good line, the torn
+    /// tail dropped, and the numbers of the damaged lines skipped. The agent reverts what it
+    /// can read and sweeps its own marks from the kernel for the rest, rather than refusing
+    /// to start with faults left applied.
+    public static func decodeSalvaging(_ data: Data) -> (records: [LedgerRecord], tornTail: Bool, damagedLines: [Int]) {
+        if data.isEmpty { return ([], false, []) }
+        var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { Data($0) }
+        let endsWithNewline = data.last == 0x0A
+        if endsWithNewline { lines.removeLast() }
+        var records: [LedgerRecord] = []
+        var damaged: [Int] = []
+        var torn = false
+        for (index, line) in lines.enumerated() {
+            let isLast = index == lines.count - 1
+            if let record = decodeLine(line), !(isLast && !endsWithNewline) {
+                records.append(record)
+            } else if isLast {
+                torn = true
+            } else {
+                damaged.append(index + 1)
+            }
+        }
+        return (records, torn, damaged)
+    }
+
     static func decodeLine(_ line: Data) -> LedgerRecord? {
         guard line.count > 9, line[line.startIndex + 8] == 0x20,
               let sum = UInt32(String(decoding: line.prefix(8), as: UTF8.self), radix: 16) else { return nil }

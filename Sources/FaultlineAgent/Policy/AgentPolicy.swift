@@ -63,6 +63,21 @@ public struct AgentPolicy: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// Why a process preview (`POST /v1/processes`) may not be answered: the same rules as a
+    /// process fault, so a caller cannot learn about processes a fault could not touch.
+    public func refusal(toSelect selector: ProcessSelector) -> String? {
+        let processKinds: Set<FaultKind> = [.kill, .pause, .clock]
+        if allowedKinds.isDisjoint(with: processKinds) {
+            return "policy: this host allows no process faults (allowed: \(allowedKinds.map(\.rawValue).sorted().joined(separator: ", "))), so it previews no processes"
+        }
+        if !processNames.isEmpty {
+            guard case .name(let name) = selector, processNames.contains(name) else {
+                return "policy: this host only allows process faults on processes named \(processNames.joined(separator: ", ")); \(selector) is not one of them"
+            }
+        }
+        return nil
+    }
+
     func processSelector(of fault: Fault) -> ProcessSelector? {
         switch fault {
         case .kill(let k): k.process

@@ -5,8 +5,14 @@ import Foundation
 /// The agent's state and its safety rules, independent of HTTP.
 ///
 /// Order of every apply (the order is the safety argument, and tests check it):
-/// validate → policy → availability → composition → ledger `applying` (synced) →
-/// lease granted → kernel. Every revert: kernel → ledger `reverted` → lease released.
+/// validate → policy → availability → selectors resolved (bounded, *outside* the lock) →
+/// composition → ledger `applying` (synced) → lease granted → kernel. Every revert:
+/// kernel → ledger `reverted` → lease released.
+///
+/// The lease always wins: `lock` guards only the ledger, the lease table and kernel calls
+/// that take milliseconds. Nothing a caller controls — a pidfile, a /proc walk, a pattern, a
+/// cgroup tree — is read while it is held, so the reaper, renewals, halt and health never
+/// wait on a request.
 public final class AgentService: @unchecked Sendable {
     let injector: FaultInjector
     let policy: AgentPolicy
@@ -15,11 +21,27 @@ public final class AgentService: @unchecked Sendable {
     private let lock = NSLock()
     private var state: LedgerState
     private var leases = LeaseTable()
+    /// The most recent reverts, oldest first, for `GET /v1/faults`.
+    private var history: [RevertedFault] = []
     public let metrics = AgentMetrics()
     /// Audit lines go here (stderr in the daemon, a buffer in tests).
     let audit: @Sendable (String) -> Void
+    /// What start-up recovery found and did, for the audit log and tests.
+    public private(set) var recovery = Recovery()
 
-    /// Opens the ledger and reverts every fault a previous process left applied.
+    public struct Recovery: Sendable, Hashable {
+        /// Faults the ledger said were applied, reverted at start.
+        public var reverted: [String] = []
+        /// Damaged ledger lines skipped (their faults, if any, are left to the sweep).
+        public var damagedLines: [Int] = []
+        public var tornTail = false
+        /// Objects with Faultline's marks removed from the kernel though no record named them.
+        public var swept: [String] = []
+    }
+
+    /// Opens the ledger, reverts every fault a previous process left applied, then sweeps
+    /// the kernel for objects with Faultline's marks that no record names (a lost, truncated
+    /// or damaged ledger). Never refuses to start because of the ledger's state.
     public init(injector: FaultInjector, policy: AgentPolicy, ledgerPath: String,
                 clock: @escaping @Sendable () -> UInt64 = AgentService.monotonicNanos,
                 audit: @escaping @Sendable (String) -> Void = { _ in }) throws {
@@ -27,16 +49,28 @@ public final class AgentService: @unchecked Sendable {
         self.policy = policy
         self.clock = clock
         self.audit = audit
-        let (file, records, torn) = try LedgerFile.open(path: ledgerPath)
+        let (file, contents) = try LedgerFile.open(path: ledgerPath)
         ledger = file
-        state = LedgerState(records: records)
-        if torn { audit("ledger: dropped a torn last record (a write interrupted by a crash)") }
+        state = LedgerState(records: contents.records)
+        recovery.tornTail = contents.tornTail
+        recovery.damagedLines = contents.damagedLines
+        if contents.tornTail { audit("ledger: dropped a torn last record (a write interrupted by a crash)") }
+        if !contents.damagedLines.isEmpty {
+            audit("ledger: \(contents.damagedLines.count) damaged line(s) skipped (line \(contents.damagedLines.prefix(10).map(String.init).joined(separator: ", "))); the original is kept at \(ledgerPath).damaged; reverting what could be read and sweeping the rest")
+        }
         for (id, entry) in state.applied {
             revertLocked(id: id, entry: entry, reason: .recovery)
+            recovery.reverted.append(id)
+        }
+        do {
+            recovery.swept = try injector.sweepOrphans()
+            for object in recovery.swept { audit("recovery: removed \(object) (Faultline's mark, named by no ledger record)") }
+        } catch {
+            audit("recovery: the orphan sweep failed: \(error)")
         }
         // The ledger is also the host's record of what was done to it (recoveries included),
         // so it is kept whole and only compacted once it grows past a bound.
-        if records.count > Self.compactionThreshold {
+        if contents.records.count > Self.compactionThreshold {
             try ledger.compact(to: state.applied.map { .applying(id: $0.id, fault: $0.entry.fault, undo: $0.entry.undo, leaseSeconds: $0.entry.leaseSeconds) })
         }
     }
@@ -54,34 +88,42 @@ public final class AgentService: @unchecked Sendable {
     /// the lease and answers `false` (already applied); the same id with another fault is a conflict.
     @discardableResult
     public func apply(id: String, fault: Fault, leaseSeconds: Double, caller: String) throws -> Bool {
-        try lock.withLock {
+        let problems = fault.problems()
+        guard problems.isEmpty else {
+            throw AgentError(422, "invalid fault: " + problems.map(\.description).joined(separator: "; "))
+        }
+        if let filter = fault.filter, !filter.isResolved {
+            throw AgentError(422, "invalid fault: peers must be addresses; the controller resolves target names before sending")
+        }
+        guard leaseSeconds >= 0.1 else { throw AgentError(422, "invalid lease: expected at least 0.1 seconds, found \(leaseSeconds)") }
+        // A renewal by re-apply must not wait for a selector to resolve again.
+        if try renewIfApplied(id: id, fault: fault) { return false }
+        if let refusal = lock.withLock({ policy.refusal(of: fault, leaseSeconds: leaseSeconds, applied: state.applied.count) }) {
+            throw AgentError(403, refusal)
+        }
+        if let missing = injector.unavailability(of: fault.kind) {
+            throw AgentError(422, "this host cannot inject \(fault.kind.rawValue): \(missing)")
+        }
+        // Selectors (pidfiles, /proc, patterns, cgroups) resolve here, with no lock held and
+        // within their own deadline (see ProcessScope).
+        let undo: Data
+        do { undo = try injector.undoRecord(id: id, fault: fault) } catch {
+            throw AgentError(422, "cannot inject \(fault.kind.rawValue): \(error)")
+        }
+        return try lock.withLock {
             if let existing = state.entry(id) {
+                // Another request applied this id while the selector resolved.
                 guard existing.fault == fault else {
                     throw AgentError(409, "fault id '\(id)' is already applied with different parameters; revert it first or use a new id")
                 }
                 leases.renew([id], now: clock())
                 return false
             }
-            let problems = fault.problems()
-            guard problems.isEmpty else {
-                throw AgentError(422, "invalid fault: " + problems.map(\.description).joined(separator: "; "))
-            }
-            if let filter = fault.filter, !filter.isResolved {
-                throw AgentError(422, "invalid fault: peers must be addresses; the controller resolves target names before sending")
-            }
-            guard leaseSeconds >= 0.1 else { throw AgentError(422, "invalid lease: expected at least 0.1 seconds, found \(leaseSeconds)") }
             if let refusal = policy.refusal(of: fault, leaseSeconds: leaseSeconds, applied: state.applied.count) {
                 throw AgentError(403, refusal)
             }
-            if let missing = injector.unavailability(of: fault.kind) {
-                throw AgentError(422, "this host cannot inject \(fault.kind.rawValue): \(missing)")
-            }
             if let conflict = injector.conflict(of: fault, with: state.applied.map(\.entry.fault)) {
                 throw AgentError(409, conflict)
-            }
-            let undo: Data
-            do { undo = try injector.undoRecord(id: id, fault: fault) } catch {
-                throw AgentError(422, "cannot inject \(fault.kind.rawValue): \(error)")
             }
             let record = LedgerRecord.applying(id: id, fault: fault, undo: undo, leaseSeconds: leaseSeconds)
             do { try ledger.append(record) } catch {
@@ -103,28 +145,42 @@ public final class AgentService: @unchecked Sendable {
         }
     }
 
+    /// True when `id` is applied with this fault (its lease is renewed); throws 409 when it
+    /// is applied with another; false when it is not applied.
+    private func renewIfApplied(id: String, fault: Fault) throws -> Bool {
+        try lock.withLock {
+            guard let existing = state.entry(id) else { return false }
+            guard existing.fault == fault else {
+                throw AgentError(409, "fault id '\(id)' is already applied with different parameters; revert it first or use a new id")
+            }
+            leases.renew([id], now: clock())
+            return true
+        }
+    }
+
     /// Renews leases; returns the ids this agent does not hold.
     public func renew(_ ids: [String]) -> [String] {
         lock.withLock { leases.renew(ids, now: clock()) }
     }
 
-    /// Reverts one fault; false when the id is not applied.
+    /// Reverts one fault; nil when the id is not applied. A revert the kernel refused
+    /// throws (500): the fault stays owed and the agent retries it on its own.
     @discardableResult
-    public func revert(id: String, reason: RevertReason = .requested) -> Bool {
-        lock.withLock {
-            guard let entry = state.entry(id) else { return false }
-            revertLocked(id: id, entry: entry, reason: reason)
-            return true
+    public func revert(id: String, reason: RevertReason = .requested) throws -> RevertedFault? {
+        try lock.withLock {
+            guard let entry = state.entry(id) else { return nil }
+            guard let done = revertLocked(id: id, entry: entry, reason: reason) else {
+                throw AgentError(500, "reverting '\(id)' failed; the agent keeps retrying it (see its audit log)")
+            }
+            return done
         }
     }
 
-    /// Reverts everything (halt); returns the ids reverted.
+    /// Reverts everything (halt), newest first; returns what was reverted.
     @discardableResult
-    public func revertAll(reason: RevertReason = .halt) -> [String] {
+    public func revertAll(reason: RevertReason = .halt) -> [RevertedFault] {
         lock.withLock {
-            let ids = state.applied.map(\.id)
-            for (id, entry) in state.applied.reversed() { revertLocked(id: id, entry: entry, reason: reason) }
-            return ids
+            state.applied.reversed().compactMap { id, entry in revertLocked(id: id, entry: entry, reason: reason) }
         }
     }
 
@@ -145,9 +201,11 @@ public final class AgentService: @unchecked Sendable {
         }
     }
 
-    /// What a process selector reaches here (for previews); no lock: it changes nothing.
+    /// What a process selector reaches here (for previews): the policy applies as for a
+    /// fault, the scope and deadline as for apply; no lock, it changes nothing.
     public func processes(matching selector: ProcessSelector) throws -> [MatchedProcess] {
-        try injector.processes(matching: selector)
+        if let refusal = policy.refusal(toSelect: selector) { throw AgentError(403, refusal) }
+        return try injector.processes(matching: selector)
     }
 
     public func applied() -> [AppliedFault] {
@@ -160,9 +218,17 @@ public final class AgentService: @unchecked Sendable {
         }
     }
 
+    /// The most recent reverts (reason and time), oldest first.
+    public func recentReverts() -> [RevertedFault] { lock.withLock { history } }
+
+    /// How many faults are applied: for health, which must answer even when a kernel call
+    /// holds the lock a moment, so it takes the lock only to read one number.
+    public func appliedCount() -> Int { lock.withLock { state.applied.count } }
+
     /// Must hold `lock`. A failed revert stays in the ledger (and is retried by the next
     /// reap or start-up); its lease is re-armed for a short retry.
-    private func revertLocked(id: String, entry: LedgerState.Entry, reason: RevertReason) {
+    @discardableResult
+    private func revertLocked(id: String, entry: LedgerState.Entry, reason: RevertReason) -> RevertedFault? {
         let started = clock()
         do {
             try injector.revert(undo: entry.undo)
@@ -172,12 +238,17 @@ public final class AgentService: @unchecked Sendable {
             leases.release(id)
             metrics.reverted(entry.fault.kind, seconds: Double(clock() - started) / 1e9)
             audit("revert id=\(id) kind=\(entry.fault.kind.rawValue) reason=\(reason.rawValue) result=reverted")
+            let done = RevertedFault(id: id, kind: entry.fault.kind.rawValue, reason: reason, revertedAt: RevertedFault.timestamp(Date()))
+            history.append(done)
+            if history.count > AgentWire.revertHistory { history.removeFirst(history.count - AgentWire.revertHistory) }
+            return done
         } catch {
             let record = LedgerRecord.revertFailed(id: id, error: "\(error)")
             try? ledger.append(record)
             state.apply(record)
             leases.grant(id, lengthNanos: 500_000_000, now: clock())
             audit("revert id=\(id) kind=\(entry.fault.kind.rawValue) reason=\(reason.rawValue) result=failed error=\(error)")
+            return nil
         }
     }
 }

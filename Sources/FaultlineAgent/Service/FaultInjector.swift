@@ -24,6 +24,10 @@ public protocol FaultInjector: Sendable {
     func processes(matching selector: ProcessSelector) throws -> [MatchedProcess]
     /// nil when `fault` can be applied alongside `existing`, else why not.
     func conflict(of fault: Fault, with existing: [Fault]) -> String?
+    /// Removes every kernel object in the agent's scope that carries Faultline's marks
+    /// (called at start-up after the ledger's faults are reverted, so whatever is left was
+    /// named by no readable record); returns what it removed.
+    func sweepOrphans() throws -> [String]
 }
 
 /// An error with the HTTP status the API answers it with and a reason for the caller.
@@ -36,4 +40,5 @@ public struct AgentError: Error, Sendable, CustomStringConvertible {
 
 extension FaultInjector {
     public func mechanism(of kind: FaultKind) -> String? { nil }
+    public func sweepOrphans() throws -> [String] { [] }
 }

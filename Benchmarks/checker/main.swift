@@ -11,14 +11,14 @@
 // --write-generated writes the generated histories (register.jsonl, cas.jsonl, kv.jsonl) in
 // Faultline's format for the Porcupine side of run-vs-porcupine.sh.
 //
-// DIR defaults to the shared Porcupine data beside the repository. Each time is the median
+// DIR defaults to Porcupine's data in Tests/Fixtures/porcupine. Each time is the median
 // of N runs (default 5, after one warm-up run) of parse-free checking: files are read and parsed once, outside
 // the timed region, as Porcupine's own benchmarks do.
 import FaultlineChecker
 import Foundation
 
 var dataDirectory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-    .deletingLastPathComponent().appendingPathComponent("../../../shared/data/porcupine").standardized.path
+    .deletingLastPathComponent().appendingPathComponent("../../Tests/Fixtures/porcupine").standardized.path
 var repeats = 5
 var generatedPath: String? = nil
 var only: String? = nil

@@ -12,7 +12,7 @@
 # Environment:
 #   PORCUPINE_DIR   Porcupine's source (default /work/scratch/porcupine)
 #   PACKAGE_DIR     the Swift package that has the checker-bench product (default: this repository)
-#   DATA_DIR        Porcupine's test data (default: ../shared/data/porcupine beside the repository)
+#   DATA_DIR        Porcupine's test data (default: Tests/Fixtures/porcupine in the repository)
 #   REPEAT          runs per case (default 5): Faultline reports the median, Go's testing the mean
 #   PORCUPINE_MEMORY_KB  address-space limit for each Porcupine run on a generated history
 #                   (default 8 GiB; a run that exceeds it is reported as not finished)
@@ -22,7 +22,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 PORCUPINE_DIR="${PORCUPINE_DIR:-/work/scratch/porcupine}"
 PACKAGE_DIR="${PACKAGE_DIR:-$repo}"
-DATA_DIR="${DATA_DIR:-$(cd "$repo/.." && pwd)/shared/data/porcupine}"
+DATA_DIR="${DATA_DIR:-$repo/Tests/Fixtures/porcupine}"
 REPEAT="${REPEAT:-5}"
 PORCUPINE_MEMORY_KB="${PORCUPINE_MEMORY_KB:-8388608}"
 work="$(mktemp -d /tmp/fl-checker-bench.XXXXXX)"

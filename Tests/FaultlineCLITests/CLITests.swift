@@ -103,10 +103,10 @@ struct CLITests {
     }
 }
 
-/// `faultline check` on Porcupine's histories (../shared/data, beside the repository as in CI):
+/// `faultline check` on Porcupine's histories (Tests/Fixtures/porcupine in the repository):
 /// one verdict line per file and the documented exit codes.
 struct CheckCommandTests {
-    static let data = CLITests.root.deletingLastPathComponent().appendingPathComponent("shared/data/porcupine/test_data")
+    static let data = CLITests.root.appendingPathComponent("Tests/Fixtures/porcupine/test_data")
 
     func run(_ arguments: [String]) throws -> CLITests.Run { try CLITests().faultline(["check"] + arguments) }
 

@@ -2,8 +2,8 @@ import FaultlineChecker
 import Foundation
 import Testing
 
-/// Porcupine's test histories and their expected verdicts, shared beside the repository
-/// (../../../shared/data/porcupine from this file, in CI too).
+/// Porcupine's test histories and their expected verdicts, kept in the repository
+/// (Tests/Fixtures/porcupine, MIT-licensed, see its PROVENANCE.md) so a clone needs nothing else.
 enum PorcupineData {
     /// `FAULTLINE_PORCUPINE_DATA` if set; else relative to this file's real location
     /// (symlinks resolved, so a scratch package that links the test directory works too).
@@ -13,7 +13,7 @@ enum PorcupineData {
         }
         return URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
             .deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/data/porcupine")
+            .appendingPathComponent("../../Fixtures/porcupine")
             .standardized
     }()
 

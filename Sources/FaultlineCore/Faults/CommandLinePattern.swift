@@ -109,7 +109,8 @@ public struct CommandLinePattern: Sendable, Hashable, CustomStringConvertible {
             let v = c.value
             return ranges.contains { $0.contains(v) } != negated
         }
-        static let any = ScalarSet(ranges: [0...0x10FFFF], negated: false)
+        /// `.`: anything but a newline, as in POSIX, Foundation and Swift's Regex.
+        static let any = ScalarSet(ranges: [0...9, 11...0x10FFFF], negated: false)
         static let digit = ScalarSet(ranges: [48...57], negated: false)
         static let word = ScalarSet(ranges: [48...57, 65...90, 95...95, 97...122], negated: false)
         static let space = ScalarSet(ranges: [9...13, 32...32], negated: false)
@@ -165,14 +166,16 @@ public struct CommandLinePattern: Sendable, Hashable, CustomStringConvertible {
         mutating func parseConcatenation() throws(SyntaxError) -> Node {
             var items: [Node] = []
             while let c = peek, c != "|", c != ")" {
+                // Only a bare anchor refuses a quantifier: `(?:$)*` is a group, as in ICU.
+                let bareAnchor = c == "^" || c == "$"
                 var atom = try parseAtom()
-                atom = try parseQuantifiers(atom)
+                atom = try parseQuantifiers(atom, bareAnchor: bareAnchor)
                 items.append(atom)
             }
             return items.isEmpty ? .empty : (items.count == 1 ? items[0] : .concat(items))
         }
 
-        mutating func parseQuantifiers(_ atom: Node) throws(SyntaxError) -> Node {
+        mutating func parseQuantifiers(_ atom: Node, bareAnchor: Bool) throws(SyntaxError) -> Node {
             var node = atom
             while let c = peek {
                 let start = position
@@ -186,8 +189,8 @@ public struct CommandLinePattern: Sendable, Hashable, CustomStringConvertible {
                     bounds = parsed
                 default: return node
                 }
-                if case .lineStart = node { throw error("a quantifier cannot follow '^'", at: start) }
-                if case .lineEnd = node { throw error("a quantifier cannot follow '$'", at: start) }
+                if bareAnchor, case .lineStart = node { throw error("a quantifier cannot follow '^'", at: start) }
+                if bareAnchor, case .lineEnd = node { throw error("a quantifier cannot follow '$'", at: start) }
                 if peek == "?" { position += 1 }  // lazy: the same answer for "is there a match"
                 if peek == "+" { throw error("possessive quantifiers are not supported") }
                 node = .repeatNode(node, min: bounds.0, max: bounds.1)

@@ -180,7 +180,13 @@ extension PlanParser {
         case "name": return p.string("name").map(ProcessSelector.name)
         case "command":
             guard let regex = p.string("command") else { return nil }
-            return checkRegex(regex, p, "command") ? .commandLine(regex) : nil
+            // The agent matches command lines in linear time (CommandLinePattern): validate
+            // with the same syntax, so a plan that validates is one the agent accepts.
+            do { _ = try CommandLinePattern(regex) } catch {
+                sink.error(p.value("command")!.mark, p.pathOf("command"), "expected a command-line pattern, but /\(regex)/ is refused: \(error)")
+                return nil
+            }
+            return .commandLine(regex)
         case "cgroup": return p.string("cgroup").map(ProcessSelector.cgroup)
         case "unit": return p.string("unit").map(ProcessSelector.systemdUnit)
         default:

@@ -16,6 +16,9 @@ final class AgentUnderTest: @unchecked Sendable {
     let ledgerPath: String
     let pki: TestPKI
     private(set) var process: SpawnedProcess
+    /// Enter only the network namespace (`nsenter --net`), keeping the machine's mounts, as
+    /// a systemd-started agent sees them: `ip netns exec` remounts /sys, hiding the cgroups.
+    let keepMounts: Bool
     let port = 7433
 
     var endpoint: AgentEndpoint { AgentEndpoint(name: host.name, address: host.hostAddress, port: port) }
@@ -28,17 +31,22 @@ final class AgentUnderTest: @unchecked Sendable {
     }()
 
     /// `controllers`: the addresses the agent exempts as its controllers; nil: the test's own.
-    init(tag: String, policy: String = "", controllers: String? = nil, extraConfig: String = "") throws {
+    /// `ledger`: contents the ledger file holds before the agent first starts (a crafted or
+    /// damaged one); `tls`: the config's `tls` value instead of mutual TLS with the test CA.
+    init(tag: String, policy: String = "", controllers: String? = nil, extraConfig: String = "",
+         ledger: Data? = nil, tls: String? = nil, keepMounts: Bool = false) throws {
+        self.keepMounts = keepMounts
         host = try TestHostNamespace.make(tag: tag)
         do {
             directory = try TemporaryDirectory(tag)
             pki = try TestPKI(directory: directory.path, agentAddress: host.hostAddress)
             ledgerPath = directory.path + "/ledger.jsonl"
             configPath = directory.path + "/agent.yaml"
+            if let ledger { try ledger.write(to: URL(fileURLWithPath: ledgerPath)) }
             let config = """
             listen: \(host.hostAddress):\(port)
             host-name: \(host.name)
-            tls: { ca: \(pki.caPath), certificate: \(pki.agentCertificatePath), key: \(pki.agentKeyPath) }
+            tls: \(tls ?? "{ ca: \(pki.caPath), certificate: \(pki.agentCertificatePath), key: \(pki.agentKeyPath) }")
             ledger: \(ledgerPath)
             controllers: [\(controllers ?? host.controllerAddress + "/32")]
             network-namespace: \(host.name)
@@ -46,17 +54,18 @@ final class AgentUnderTest: @unchecked Sendable {
             \(extraConfig)
             """
             try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-            process = try Self.launch(host: host, configPath: configPath, log: directory.path + "/agent.log")
+            process = try Self.launch(host: host, configPath: configPath, log: directory.path + "/agent.log", keepMounts: keepMounts)
         } catch {
             host.destroy()
             throw error
         }
     }
 
-    private static func launch(host: TestHostNamespace, configPath: String, log: String) throws -> SpawnedProcess {
-        // `ip netns exec` enters the namespace and execs the agent in the same process, so
-        // the pid we hold is the agent's.
-        try SpawnedProcess(["/usr/sbin/ip", "netns", "exec", host.name, agentBinary, "--config", configPath], logPath: log)
+    private static func launch(host: TestHostNamespace, configPath: String, log: String, keepMounts: Bool) throws -> SpawnedProcess {
+        // `ip netns exec` and `nsenter` enter the namespace and exec the agent in the same
+        // process, so the pid we hold is the agent's.
+        let enter = keepMounts ? ["/usr/bin/nsenter", "--net=/run/netns/\(host.name)"] : ["/usr/sbin/ip", "netns", "exec", host.name]
+        return try SpawnedProcess(enter + [agentBinary, "--config", configPath], logPath: log)
     }
 
     func client(_ credentials: TestPKI.Credentials = .controller, timeout: Double = 3) throws -> HTTPAgentClient {
@@ -83,7 +92,7 @@ final class AgentUnderTest: @unchecked Sendable {
 
     func restart() async throws {
         process.kill()
-        process = try Self.launch(host: host, configPath: configPath, log: directory.path + "/agent.log")
+        process = try Self.launch(host: host, configPath: configPath, log: directory.path + "/agent.log", keepMounts: keepMounts)
         try await waitUntilServing()
     }
 

@@ -1,3 +1,5 @@
+import FaultlineCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,23 +36,13 @@ public enum SystemFiles {
     }
 
     /// A small regular file named by a caller (a pidfile): opened without following a
-    /// symbolic link and without blocking (a FIFO or a device would block the reader or
-    /// never end), refused unless it is a regular file of at most `limit` bytes. Errors
-    /// name the path and the rule, never the contents.
+    /// symbolic link and without blocking, refused unless it is a regular file of at most
+    /// `limit` bytes (see `CallerFile`). Errors name the path and the rule, never the contents.
     public static func readSmallRegularFile(_ path: String, limit: Int) throws(ProcShimError) -> [UInt8] {
-        let fd = try open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
-        defer { Glibc.close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .lastErrno("fstat", path) }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw .refused("\(path) is not a regular file (a pidfile must be one)")
+        switch CallerFile.read(path, limit: limit, kind: "a pidfile", followingSymlinks: false) {
+        case .success(let bytes): return bytes
+        case .failure(let failure): throw .refused("\(path): \(failure)")
         }
-        guard info.st_size <= off_t(limit) else {
-            throw .refused("\(path) is \(info.st_size) bytes; a pidfile holds at most \(limit)")
-        }
-        let bytes = try readUpTo(fd, limit: limit + 1, path: path)
-        guard bytes.count <= limit else { throw .refused("\(path) is larger than \(limit) bytes; a pidfile holds at most \(limit)") }
-        return bytes
     }
 
     private static func readUpTo(_ fd: Int32, limit: Int, path: String) throws(ProcShimError) -> [UInt8] {

@@ -74,10 +74,16 @@ struct Check: ParsableCommand {
 
     private enum FileVerdict { case ok, violation, unknown, malformed }
 
+    /// Far above any history the workloads record (31 000 operations are ~4 MB), and small
+    /// enough that parsing one stays well inside the check's memory limit.
+    static let maximumHistoryBytes = 256 << 20
+
     private func checkFile(_ path: String) -> FileVerdict {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file"
-            printError("\(path): cannot read: \(reason)")
+        let data: [UInt8]
+        switch CallerFile.read(path, limit: Self.maximumHistoryBytes, kind: "a history file") {
+        case .success(let bytes): data = bytes
+        case .failure(let failure):
+            printError("\(path): cannot read: \(failure)")
             return .malformed
         }
         let history: History
@@ -88,7 +94,7 @@ struct Check: ParsableCommand {
             case .porcupineKV: .porcupineKV
             case .jepsenEtcd: .jepsenEtcd
             }
-            history = try HistoryFormat.parse([UInt8](data), format: chosen)
+            history = try HistoryFormat.parse(data, format: chosen)
         } catch {
             printError("\(path):\(error)")
             return .malformed

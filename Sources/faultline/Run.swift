@@ -63,7 +63,9 @@ struct Run: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let parsed: Plan
         switch PlanParser.load(path: plan) {
-        case .success(let p): parsed = p
+        case .success(let p):
+            parsed = p
+            for w in p.warnings { Self.stderr(w.description) }
         case .failure(let error):
             for d in error.diagnostics { Self.stderr(d.description) }
             throw FaultlineExit.invalidPlan

@@ -27,31 +27,33 @@ struct Validate: ParsableCommand {
     var format: Format = .text
 
     func run() throws {
-        var results: [(String, [Diagnostic])] = []
+        // Per plan: its diagnostics, errors and warnings in file order; errors make it invalid.
+        var results: [(path: String, diagnostics: [Diagnostic])] = []
         for path in plans {
             switch PlanParser.load(path: path) {
-            case .success: results.append((path, []))
+            case .success(let plan): results.append((path, plan.warnings))
             case .failure(let error): results.append((path, error.diagnostics))
             }
         }
+        func errors(_ d: [Diagnostic]) -> Int { d.filter { $0.severity == .error }.count }
         switch format {
         case .text:
             for (path, diagnostics) in results {
-                if diagnostics.isEmpty { print("\(path): valid") }
+                if errors(diagnostics) == 0 { print("\(path): valid") }
                 for d in diagnostics { print(d.description) }
             }
-            let invalid = results.filter { !$0.1.isEmpty }
+            let invalid = results.filter { errors($0.diagnostics) > 0 }
             if invalid.count > 0 {
-                let errors = invalid.map(\.1.count).reduce(0, +)
-                print("\(errors) error\(errors == 1 ? "" : "s") in \(invalid.count) of \(results.count) plan\(results.count == 1 ? "" : "s")")
+                let count = invalid.map { errors($0.diagnostics) }.reduce(0, +)
+                print("\(count) error\(count == 1 ? "" : "s") in \(invalid.count) of \(results.count) plan\(results.count == 1 ? "" : "s")")
             }
         case .json:
             struct FileResult: Encodable { var file: String; var valid: Bool; var diagnostics: [Diagnostic] }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(results.map { FileResult(file: $0.0, valid: $0.1.isEmpty, diagnostics: $0.1) })
+            let data = try encoder.encode(results.map { FileResult(file: $0.path, valid: errors($0.diagnostics) == 0, diagnostics: $0.diagnostics) })
             print(String(decoding: data, as: UTF8.self))
         }
-        if results.contains(where: { !$0.1.isEmpty }) { throw FaultlineExit.invalidPlan }
+        if results.contains(where: { errors($0.diagnostics) > 0 }) { throw FaultlineExit.invalidPlan }
     }
 }

@@ -13,7 +13,7 @@ enum PorcupineData {
         }
         return URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
             .deletingLastPathComponent()
-            .appendingPathComponent("../../Fixtures/porcupine")
+            .appendingPathComponent("../Fixtures/porcupine")
             .standardized
     }()
 

@@ -233,4 +233,41 @@ struct EndToEndTests {
         #expect(journal.reason?.contains("reverted by their agent") == true)
         #expect(journal.faults.allSatisfy { $0.revertReason == "lease" || $0.revertReason == "halt" })
     }
+
+    /// One agent stops answering (SIGSTOP) while both hosts hold a partition under a 3 s
+    /// lease and a 2.5 s agent-timeout: the healthy host's renewals go on every second,
+    /// so its fault lasts its planned 6 s and ends by duration, not by a lost lease (when
+    /// renewals waited for each other, h1's lease ran out at about 4 s and the run aborted).
+    @Test func oneHungAgentDoesNotDelayTheOtherAgentsRenewals() async throws {
+        let cluster = try await offPool { try TestCluster.make() }
+        defer { cluster.destroy() }
+        let baseline = try await offPool { cluster.kernelState() }
+        let p = try plan(cluster, """
+        \(Self.isolateH1)
+        method:
+          - partition: { isolate: first, from: web, duration: 6s }
+        settings: { lease: 3s, agent-timeout: 2500ms }
+        """)
+        let e = RunEngine(plan: p, inventory: cluster.inventory, clients: try cluster.clients(timeout: .milliseconds(2500)),
+                          configuration: RunConfiguration(seed: 3, runShort: "e2e\(cluster.tag)", historyDirectory: cluster.dir))
+        let run = Task { await e.run() }
+        let applied = await waitUntil(15) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
+        try #require(applied != nil, "\(cluster.logs())")
+        let hung = cluster.agents[1].pid
+        kill(hung, SIGSTOP)
+        var resumed = false
+        defer { if !resumed { kill(hung, SIGCONT) } }
+        let journal = await run.value
+        kill(hung, SIGCONT)
+        resumed = true
+        let h1 = try #require(journal.faults.first(where: { $0.host == "h1" }), "\(journal.faults)")
+        let events = journal.events.map { String(format: "%.3f ", $0.t) + "\($0.kind.rawValue) \($0.message)" }.joined(separator: "\n")
+        #expect(h1.revertReason == "duration-ended", "h1: \(h1.revertReason ?? "none")\n\(events)")
+        #expect(((h1.revertedAt ?? 0) - (h1.appliedAt ?? 0)) >= 5.9, "\(h1)")
+        #expect(!journal.events.contains(where: { $0.message.contains("on h1 no longer holds") }), "\(events)")
+        #expect(journal.errors.contains(where: { $0.contains("lease renewal on h2 failed") }), "\(journal.errors)")
+        // h2's own lease reverts its partition once it runs again: nothing stays behind.
+        let gone = await waitUntil(10) { cluster.kernelState() == baseline }
+        #expect(gone != nil, "\(cluster.kernelState())\n\(cluster.logs())")
+    }
 }

@@ -24,7 +24,7 @@ struct HostileInputTests {
         try handle.close()
         let d = try #require(only(PlanParser.load(path: path)))
         #expect(d.line == 0)
-        #expect(d.message.contains("a plan may be at most 1 MiB"))
+        #expect(d.message.contains("a plan file holds at most 1 MiB"), "\(d.message)")
     }
 
     @Test func binaryContentIsRefused() throws {

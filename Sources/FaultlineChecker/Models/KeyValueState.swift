@@ -86,3 +86,9 @@ public struct KeyValueState: Hashable, Sendable, CustomStringConvertible {
         return sum >= prime ? sum - prime : sum
     }
 }
+
+extension KeyValueState: StateFootprint {
+    /// The string's bytes when they live on the heap (Swift keeps up to 15 UTF-8 bytes
+    /// inline), plus its allocation header.
+    var heapBytes: Int { length > 15 ? length + 32 : 0 }
+}

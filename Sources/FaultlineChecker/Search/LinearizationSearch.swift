@@ -119,8 +119,8 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
         // Growth of the visited set is what the check's memory limit bounds: capacity for
         // entries granted so far, and bytes reserved (given back when the search ends).
         var grantedEntries = visited.capacityForEntries
-        var reservedBytes = 0
-        defer { budget.release(bytes: reservedBytes) }
+        var cache = CacheAccount(budget: budget)
+        defer { cache.close() }
         var memo = TransitionMemo(initialCapacity: max(1024, 4 * n))
         defer {
             bits.deallocate(); zobristKey.deallocate()
@@ -155,6 +155,12 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
         var node = next[0]
         var iterations = 0
 
+        func outOfMemory() -> PartitionSearchResult {
+            PartitionSearchResult(verdict: .outOfMemory, order: [], statesAfter: [], blocked: nil, pending: [],
+                                  stateAtBlock: nil, iterations: iterations, states: states.count, configurations: visited.count)
+        }
+        func footprint(_ state: State) -> Int { (state as? StateFootprint)?.heapBytes ?? 0 }
+
         var bestDepth = -1
         var bestOrder: [Int32] = []
         var bestBlocked: Int? = nil
@@ -182,11 +188,25 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
                     target = readOnly[Int(op)] ? TransitionMemo.missing : memo.lookup(state: state, op: op)
                     if target == TransitionMemo.missing {
                         if let after = step(states[state], inputs[Int(op)], outputs[Int(op)]) {
-                            target = readOnly[Int(op)] ? state : states.intern(after)
+                            if readOnly[Int(op)] {
+                                target = state
+                            } else {
+                                let known = states.count
+                                target = states.intern(after)
+                                // A new state costs its slot and what it holds (a key-value
+                                // string grows with every append): with many open writes the
+                                // states, not the visited set, are what fills memory.
+                                if states.count > known, !cache.add(StateTable<State>.bytesPerState + footprint(after)) {
+                                    return outOfMemory()
+                                }
+                            }
                         } else {
                             target = -1
                         }
-                        if !readOnly[Int(op)] { memo.store(state: state, op: op, next: target) }
+                        if !readOnly[Int(op)] {
+                            if memo.growsOnNextStore, !cache.add(memo.bytes) { return outOfMemory() }
+                            memo.store(state: state, op: op, next: target)
+                        }
                     }
                     lastState[Int(op)] = state
                     lastTarget[Int(op)] = target
@@ -198,14 +218,7 @@ struct LinearizationSearch<State: Hashable & Sendable, Input: Sendable, Output: 
                     bits[word] |= bit
                     let nextZobrist = zobrist ^ zobristKey[Int(op)]
                     if visited.isFull && grantedEntries == visited.capacityForEntries {
-                        let growth = visited.bytes
-                        guard budget.reserve(bytes: growth) else {
-                            return PartitionSearchResult(
-                                verdict: .outOfMemory, order: [], statesAfter: [], blocked: nil, pending: [],
-                                stateAtBlock: nil, iterations: iterations, states: states.count,
-                                configurations: visited.count)
-                        }
-                        reservedBytes += growth
+                        guard cache.add(visited.bytes) else { return outOfMemory() }
                         grantedEntries = 2 * visited.capacityForEntries
                     }
                     if visited.insert(hash: nextZobrist ^ mixState(target), state: target, bits: bits) {

@@ -18,6 +18,13 @@ struct StateTable<State: Hashable> {
     private var capacity: Int                           // power of two, ≥ 2 × count
     private var shift: UInt64                           // 64 - log2(capacity)
 
+    /// What one more state costs the table, amortized: its storage and two slots (id and
+    /// cached hash; the table keeps at least twice as many slots as states). What the state
+    /// itself holds on the heap comes on top (`StateFootprint`).
+    static var bytesPerState: Int {
+        MemoryLayout<State>.stride + 2 * (MemoryLayout<Int32>.stride + MemoryLayout<Int>.stride)
+    }
+
     init(initialCapacity: Int = 64) {
         var capacity = 16
         while capacity < 2 * initialCapacity { capacity <<= 1 }

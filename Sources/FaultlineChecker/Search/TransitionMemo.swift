@@ -51,6 +51,12 @@ struct TransitionMemo {
         }
     }
 
+    /// What the memo holds now; a growth allocates twice this.
+    var bytes: Int { capacity * (MemoryLayout<UInt64>.stride + MemoryLayout<Int32>.stride) }
+
+    /// Whether the next store of a new key doubles the table.
+    var growsOnNextStore: Bool { (count + 1) * 2 > capacity }
+
     mutating func store(state: Int32, op: Int32, next: Int32) {
         if (count + 1) * 2 > capacity { grow() }
         let k = Self.key(state, op)

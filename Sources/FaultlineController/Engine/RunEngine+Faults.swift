@@ -2,6 +2,7 @@ import FaultlineAgentAPI
 import FaultlineCore
 import FaultlinePlan
 import Foundation
+import Synchronization
 
 extension RunEngine {
     /// Applies faults on their hosts concurrently. If any apply fails, the ones of this
@@ -111,38 +112,61 @@ extension RunEngine {
     }
 
     /// Renews the leases of applied faults every lease/3, one batched call per agent,
-    /// until cancelled. A fault its agent no longer holds was reverted behind our back (a
-    /// halt, or a lease that ran out): the run is aborted, since it is no longer the
-    /// experiment the plan describes.
+    /// until cancelled. Each agent's renewal runs on its own: a hung agent holds back only
+    /// its own (the next tick skips a host whose call is still out), never the others'
+    /// (one hung agent with lease 3 s and agent-timeout 2 s used to let every healthy
+    /// host's lease run out). A renewal that fails is retried once at once, so one lost
+    /// call costs a round trip, not a third of the lease.
+    ///
+    /// A fault its agent no longer holds was reverted behind our back (a halt, or a lease
+    /// that ran out): the run is aborted, since it is no longer the experiment the plan
+    /// describes.
     func renewLeases() async {
         let interval = LeaseSchedule.interval(leaseSeconds: plan.settings.lease.seconds)
-        while !Task.isCancelled {
-            do { try await clock.sleep(seconds: interval) } catch { return }
-            let batches = LeaseSchedule.batches(await active.applied())
-            await withTaskGroup(of: Void.self) { group in
-                for batch in batches {
+        let renewing = HostsRenewing()
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                do { try await clock.sleep(seconds: interval) } catch { break }
+                for batch in LeaseSchedule.batches(await active.applied()) {
+                    guard renewing.claim(batch.host) else { continue }
                     group.addTask { [self] in
-                        guard let client = clients[batch.host] else { return }
-                        do {
-                            let result = try await client.renew(ids: batch.ids)
-                            var lost = 0
-                            for id in result.unknown {
-                                // Reverted meanwhile by us (a race with a revert) is fine.
-                                guard await active.applied().contains(where: { $0.id == id }) else { continue }
-                                let t = await book.now()
-                                await active.reverted(id)
-                                lost += 1
-                                await book.updateFault(id) { $0.revertedAt = t; $0.revertReason = "lease" }
-                                await book.event(.faultReverted, "agent on \(batch.host) no longer holds \(id) (halted, or its lease ran out)", host: batch.host, faultID: id)
-                            }
-                            guard lost > 0 else { return }
-                            control.abort("faults were reverted by their agent on \(batch.host) (a halt, or a lost lease)", revertReason: "halt")
-                        } catch {
-                            await book.error("lease renewal on \(batch.host) failed: \(error)", host: batch.host)
-                        }
+                        await renew(batch)
+                        renewing.release(batch.host)
                     }
                 }
             }
+            group.cancelAll()
         }
     }
+
+    /// One agent's renewal, retried once when it fails.
+    private func renew(_ batch: (host: String, ids: [String])) async {
+        guard let client = clients[batch.host] else { return }
+        var result: RenewalResult?
+        for attempt in 1...2 where result == nil && !Task.isCancelled {
+            do { result = try await client.renew(ids: batch.ids) } catch {
+                await book.error("lease renewal on \(batch.host) failed\(attempt == 1 ? "" : " again"): \(error)", host: batch.host)
+            }
+        }
+        guard let result else { return }
+        var lost = 0
+        for id in result.unknown {
+            // Reverted meanwhile by us (a race with a revert) is fine.
+            guard await active.applied().contains(where: { $0.id == id }) else { continue }
+            let t = await book.now()
+            await active.reverted(id)
+            lost += 1
+            await book.updateFault(id) { $0.revertedAt = t; $0.revertReason = "lease" }
+            await book.event(.faultReverted, "agent on \(batch.host) no longer holds \(id) (halted, or its lease ran out)", host: batch.host, faultID: id)
+        }
+        guard lost > 0 else { return }
+        control.abort("faults were reverted by their agent on \(batch.host) (a halt, or a lost lease)", revertReason: "halt")
+    }
+}
+
+/// The hosts whose renewal call is still out, so a tick never sends a second one.
+private final class HostsRenewing: Sendable {
+    private let hosts = Mutex<Set<String>>([])
+    func claim(_ host: String) -> Bool { hosts.withLock { $0.insert(host).inserted } }
+    func release(_ host: String) { _ = hosts.withLock { $0.remove(host) } }
 }

@@ -11,14 +11,19 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
     public var field: String
     public var message: String
     public var suggestion: String?
+    /// An error makes the plan unusable; a warning is printed and the plan still runs.
+    public var severity: Severity
 
-    public init(file: String, line: Int, column: Int, field: String, message: String, suggestion: String? = nil) {
+    public enum Severity: String, Hashable, Sendable, Codable { case error, warning }
+
+    public init(file: String, line: Int, column: Int, field: String, message: String, suggestion: String? = nil,
+                severity: Severity = .error) {
         self.file = file; self.line = line; self.column = column
-        self.field = field; self.message = message; self.suggestion = suggestion
+        self.field = field; self.message = message; self.suggestion = suggestion; self.severity = severity
     }
 
     public var description: String {
-        var text = "\(file):\(line):\(column): error: "
+        var text = "\(file):\(line):\(column): \(severity.rawValue): "
         if !field.isEmpty { text += "\(field): " }
         text += message
         if let suggestion { text += " (did you mean '\(suggestion)'?)" }
@@ -37,8 +42,15 @@ public struct PlanError: Error, Sendable, CustomStringConvertible {
 final class DiagnosticSink {
     let file: String
     private(set) var diagnostics: [Diagnostic] = []
+    /// Kept apart from `diagnostics`: a warning never makes a plan invalid.
+    private(set) var warnings: [Diagnostic] = []
 
     init(file: String) { self.file = file }
+
+    func warning(_ mark: Mark, _ field: String, _ message: String) {
+        warnings.append(Diagnostic(file: file, line: mark.line, column: mark.column, field: field,
+                                   message: message, severity: .warning))
+    }
 
     func error(_ mark: Mark, _ field: String, _ message: String, suggestion: String? = nil) {
         diagnostics.append(Diagnostic(file: file, line: mark.line, column: mark.column, field: field,

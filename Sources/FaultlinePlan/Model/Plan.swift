@@ -20,6 +20,8 @@ public struct Plan: Sendable {
     public var method: [Step]
     public var rollbacks: [Step]
     public var settings: Settings
+    /// What the parser advises but does not refuse (`faultline validate` and `run` print them).
+    public var warnings: [Diagnostic] = []
 
     public func target(named name: String) -> TargetDefinition? { targets.first { $0.name == name } }
 }

@@ -40,7 +40,7 @@ extension PlanParser {
     /// Loads an inventory file: `hosts:` with name, address, agent and labels per host.
     public static func loadInventory(path: String) -> Result<Inventory, PlanError> {
         let sink = DiagnosticSink(file: path)
-        switch FileRead.bytes(path: path, limit: PlanText.maximumBytes + 1) {
+        switch CallerFile.read(path, limit: PlanText.maximumBytes, kind: "an inventory file") {
         case .failure(let error):
             return .failure(PlanError([Diagnostic(file: path, line: 0, column: 0, field: "", message: error.message)]))
         case .success(let bytes):

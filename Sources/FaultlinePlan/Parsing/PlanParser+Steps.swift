@@ -73,6 +73,18 @@ extension PlanParser {
         if items.isEmpty { sink.error(f.value("steps")!.mark, f.pathOf("steps"), "expected at least one step") }
         let steps = readSteps(items, path: f.pathOf("steps"), allowFaults: allowFaults)
         guard let times else { return nil }
-        return .repeatSteps(times: times, every: every, steps: steps)
+        let kind = Step.Kind.repeatSteps(times: times, every: every, steps: steps)
+        let unrolled = [Step(name: nil, kind: kind, mark: node.mark, path: path)]
+        if PlanBounds.expandedSteps(unrolled) == nil {
+            sink.error(f.value("times")!.mark, f.pathOf("times"),
+                       "this repeat unrolls to more than \(PlanBounds.maximumExpandedSteps) steps (times × the steps inside; nested repeats multiply); a plan holds at most \(PlanBounds.maximumExpandedSteps)")
+            return nil
+        }
+        if PlanBounds.duration(unrolled) == nil {
+            sink.error(f.value("times")!.mark, f.pathOf("times"),
+                       "this repeat lasts longer than \(PlanBounds.maximumDuration) (times × every, or times × its steps' length); a method lasts at most a week")
+            return nil
+        }
+        return kind
     }
 }

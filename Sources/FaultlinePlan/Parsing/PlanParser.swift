@@ -38,9 +38,10 @@ public final class PlanParser {
         return .failure(PlanError(parser.sink.sorted()))
     }
 
-    /// Reads and parses a plan file, reading at most 1 MiB (and one byte to know it was more).
+    /// Reads and parses a plan file: a regular file of at most 1 MiB (a FIFO or a device is
+    /// refused without blocking).
     public static func load(path: String) -> Result<Plan, PlanError> {
-        switch FileRead.bytes(path: path, limit: PlanText.maximumBytes + 1) {
+        switch CallerFile.read(path, limit: PlanText.maximumBytes, kind: "a plan file") {
         case .success(let bytes):
             let directory = (path as NSString).deletingLastPathComponent
             return parse(bytes: bytes, file: path, directory: directory.isEmpty ? "." : directory)
@@ -84,16 +85,33 @@ public final class PlanParser {
         if let items = f.sequence("method", required: "a list of steps (faults, pauses, parallel groups)") {
             if items.isEmpty { sink.error(f.value("method")!.mark, "method", "expected at least one step") }
             method = readSteps(items, path: "method", allowFaults: true)
+            // Each repeat is bounded where it is read; this catches many repeats in a row.
+            if sink.isEmpty, PlanBounds.expandedSteps(method) == nil || PlanBounds.duration(method) == nil {
+                sink.error(f.value("method")!.mark, "method",
+                           "the method unrolls to more than \(PlanBounds.maximumExpandedSteps) steps or lasts longer than \(PlanBounds.maximumDuration); split it into several plans")
+            }
         }
         let rollbacks = f.sequence("rollbacks").map { readSteps($0, path: "rollbacks", allowFaults: false) } ?? []
 
-        let plan = Plan(file: file, version: version, title: title, description: description, tags: tags,
+        var plan = Plan(file: file, version: version, title: title, description: description, tags: tags,
                         inventory: inventory ?? .lab, targets: targets + inlineTargets,
                         steadyState: steadyState, guards: guards, method: method, rollbacks: rollbacks,
                         settings: settings)
+        checkRenewalMargin(settings, f)
+        plan.warnings = sink.warnings
         checkReferences(plan)
         if case .inline(let inv) = plan.inventory { checkStaticTargets(plan, inventory: inv) }
         return plan
+    }
+
+    /// A renewal that waits the whole agent-timeout and fails is retried at once; when that
+    /// retry cannot land before the lease runs out, one slow call reverts the fault.
+    func checkRenewalMargin(_ settings: Settings, _ f: Fields) {
+        let slowest = TimeSpan(nanoseconds: settings.lease.nanoseconds / 3) + settings.agentTimeout
+        guard slowest >= settings.lease, let node = f.value("settings") else { return }
+        let keep = TimeSpan(nanoseconds: settings.lease.nanoseconds * 2 / 3)
+        sink.warning(node.mark, "settings.agent-timeout",
+                     "with lease \(settings.lease), a renewal sent at lease/3 that waits the whole agent-timeout (\(settings.agentTimeout)) leaves no time to retry before the lease runs out; keep agent-timeout below \(keep) or lengthen the lease")
     }
 
     func readSettings(_ node: YAMLNode) -> Settings {
@@ -115,23 +133,3 @@ public final class PlanParser {
     }
 }
 
-/// Reading files with a size cap, so a huge file never lands whole in memory.
-enum FileRead {
-    struct Failure: Error { var message: String }
-
-    static func bytes(path: String, limit: Int) -> Result<[UInt8], Failure> {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            return .failure(Failure(message: "no such file"))
-        }
-        guard !isDirectory.boolValue else { return .failure(Failure(message: "this is a folder, not a plan file")) }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return .failure(Failure(message: "cannot open the file for reading (permissions?)")) }
-        defer { try? handle.close() }
-        do {
-            let data = try handle.read(upToCount: limit) ?? Data()
-            return .success([UInt8](data))
-        } catch {
-            return .failure(Failure(message: "cannot read the file: \(error.localizedDescription)"))
-        }
-    }
-}

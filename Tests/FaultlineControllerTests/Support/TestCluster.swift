@@ -1,6 +1,7 @@
 import FaultlineTestSupport
 import FaultlineAgentAPI
 import FaultlineController
+import FaultlineCore
 import FaultlinePlan
 import Foundation
 
@@ -118,8 +119,8 @@ final class TestCluster: @unchecked Sendable {
         for i in 1...hostCount { try waitForServer(i) }
     }
 
-    func clients() throws -> [String: any AgentClient] {
-        try AgentDirectory.clients(for: inventory.hosts, credentials: .init(tls: tls, bearerToken: nil), timeout: .seconds(5))
+    func clients(timeout: TimeSpan = .seconds(5)) throws -> [String: any AgentClient] {
+        try AgentDirectory.clients(for: inventory.hosts, credentials: .init(tls: tls, bearerToken: nil), timeout: timeout)
     }
 
     var inventory: Inventory {

@@ -101,10 +101,8 @@ public final class DelayEngineShim: NetFaultShim {
         for exemption in spec.exemptions {
             let source = exemption.address.map { " -s \($0)" } ?? ""
             if let port = exemption.port {
-                for proto in ["tcp", "udp"] {
-                    lines.append("-A \(undo.chain)\(source) -p \(proto) --dport \(port) -j RETURN")
-                    lines.append("-A \(undo.chain)\(source) -p \(proto) --sport \(port) -j RETURN")
-                }
+                // The controller calling the agent's port, exactly (see NFTablesRuleset.exemptionRules).
+                lines.append("-A \(undo.chain)\(source) -p tcp --dport \(port) -j RETURN")
             } else {
                 lines.append("-A \(undo.chain)\(source) -j RETURN")
             }

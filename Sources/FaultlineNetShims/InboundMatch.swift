@@ -39,10 +39,13 @@ public enum TransportFilter: String, Sendable, Codable, Hashable, CaseIterable {
 /// Management traffic that a partition or loss fault must never drop: the controller's
 /// address and the agent's port (DESIGN.md, safety rule 3).
 ///
-/// Inbound packets match an exemption when their source is inside `address` (if given) and
-/// their TCP/UDP source *or* destination port is `port` (if given) — destination covers the
-/// controller calling the agent's port, source covers replies to the agent's own calls.
-/// Exemptions become `accept` rules placed before every drop of the fault.
+/// The exempt flow is exactly the controller calling the agent: inbound TCP packets from
+/// `address` (if given) to destination port `port` (if given), and on mechanisms that act
+/// on packets leaving the host (egress traffic control) the agent's answers, TCP from source
+/// port `port` to `address`. A packet that merely comes *from* the agent port (the controller
+/// host sending from source port 7433 to some other port) is not management traffic and is
+/// hit like any other. Exemptions become `accept` rules (or unshaped traffic-control
+/// classes) placed before every drop of the fault.
 public struct ManagementExemption: Sendable, Codable, Hashable {
     public var address: IPNetwork?
     public var port: UInt16?

@@ -52,6 +52,9 @@ enum IngressRedirect {
                         try RouteNetlink.check("rtnl_u32_set_cls_terminal", rtnl_u32_set_cls_terminal(filter))
                     }
                 }
+                if !exemptions.isEmpty {
+                    try ManagementClassifier.addARP(netlink: netlink, ifindex: index, parent: RouteNetlink.ingressHandle, classid: nil)
+                }
                 let matches: [IPNetwork?] = sources.isEmpty ? [nil] : sources
                 for source in matches {
                     try netlink.addU32Filter(ifindex: index, parent: RouteNetlink.ingressHandle, priority: redirectPriority,

@@ -1,6 +1,6 @@
 /// Packet loss: drop a percentage of inbound packets from a set of peers, with nftables'
 /// `numgen random mod 10000 < N drop` (N in hundredths of a percent, see
-/// `NFTablesRuleset.lossSample`).
+/// `NFTablesRuleset.lossSample`), or a plain `drop` at 100 %.
 ///
 /// nftables can drop but not duplicate, corrupt or reorder; those belong to netem
 /// (`NetemShim`) or the delay engine (`DelayEngineShim`).
@@ -35,7 +35,7 @@ public struct LossShim: NetFaultShim {
 
     public func batch(for id: FaultID, spec: LossSpec, replacing: Bool = true) throws -> String {
         let undo = try undoRecord(for: id, spec: spec)
-        let statement = "\(NFTablesRuleset.lossSample(percent: spec.percent)) drop"
+        let statement = NFTablesRuleset.lossStatement(percent: spec.percent)
         return NFTablesRuleset.batch(table: undo.table, match: spec.match,
                                      exemptions: spec.exemptions, dropStatement: statement, replacing: replacing)
     }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 
 import CNFTables
+import Foundation
 
 /// Swift wrapper of libnftables: run one batch, capture its errors.
 ///
@@ -32,13 +33,35 @@ enum NFTables {
         }
         let status = nft_run_cmd_from_buffer(context, commands)
         guard status == 0 else {
-            let message = nft_ctx_get_error_buffer(context).map { String(cString: $0) } ?? ""
-            throw NetShimError.library(
-                call: "nft_run_cmd_from_buffer",
-                message: message.trimmingTrailingNewlines().isEmpty
-                    ? "status \(status)" : message.trimmingTrailingNewlines())
+            let buffer = nft_ctx_get_error_buffer(context).map { String(cString: $0) } ?? ""
+            throw NetShimError.library(call: "nft_run_cmd_from_buffer",
+                                       message: errorMessage(buffer, status: status, commands: commands))
         }
         return nft_ctx_get_output_buffer(context).map { String(cString: $0) } ?? ""
+    }
+
+    /// libnftables' own error text on one line, for an API answer and a journal line.
+    ///
+    /// nft prints each error record as `Error: …` followed by the input line and a caret
+    /// line under the offending bytes. From a buffer, nft 1.0.6 prints the buffer's *first*
+    /// line there whatever line the error is on, so the context lines are dropped and the
+    /// record's own text kept; the rule itself is named when the text quotes a value that
+    /// occurs in exactly one line of the batch.
+    static func errorMessage(_ buffer: String, status: Int32, commands: String) -> String {
+        let lines = buffer.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let records = lines.filter { $0.hasPrefix("Error:") || $0.hasPrefix("Warning:") || $0.contains(": Error:") }
+        guard !records.isEmpty else {
+            let text = lines.filter { !$0.isEmpty }.joined(separator: " ")
+            return text.isEmpty ? "status \(status), and libnftables gave no error text" : text
+        }
+        var message = records.joined(separator: "; ")
+        let rules = commands.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let quoted = records.flatMap { $0.split(separator: " ").filter { $0.allSatisfy(\.isNumber) } }
+        if let value = quoted.first,
+           case let hits = rules.filter({ $0.split(separator: " ").contains(Substring(value)) }), hits.count == 1 {
+            message += " (in: \(hits[0]))"
+        }
+        return message
     }
 }
 

@@ -41,6 +41,12 @@ enum NFTablesRuleset {
         return "numgen random mod 10000 < \(threshold)"
     }
 
+    /// The verdict of a loss fault: a sampled drop, or a plain `drop` when the percentage
+    /// rounds to 100 % (nft refuses `< 10000`: the value is outside numgen's 0-9999).
+    static func lossStatement(percent: Double) -> String {
+        Int((percent * 100).rounded()) >= 10_000 ? "drop" : "\(lossSample(percent: percent)) drop"
+    }
+
     private static func chain(named name: String, hook: String, rules: [String]) -> String {
         let body = rules.map { "\t\t\($0)" }.joined(separator: "\n")
         return """
@@ -51,13 +57,15 @@ enum NFTablesRuleset {
             """
     }
 
+    /// The controller calling the agent: TCP to the agent's port, from the controller's
+    /// address when one is known. Nothing else: not the agent port as a *source* (anything
+    /// the controller host sends from port 7433 would pass a partition to every port), not
+    /// UDP (the agent's API is HTTPS). The agent's replies leave through the output hook,
+    /// which these inbound-only tables never filter.
     static func exemptionRules(_ exemption: ManagementExemption) -> [String] {
         let source = exemption.address.map { "\(addressKeyword($0)) saddr \($0) " } ?? ""
         guard let port = exemption.port else { return ["\(source)accept"] }
-        return [
-            "\(source)meta l4proto { tcp, udp } th dport \(port) accept",
-            "\(source)meta l4proto { tcp, udp } th sport \(port) accept",
-        ]
+        return ["\(source)tcp dport \(port) accept"]
     }
 
     static func dropRules(match: InboundMatch, statement: String) -> [String] {

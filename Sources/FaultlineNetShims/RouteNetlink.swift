@@ -58,6 +58,29 @@ final class RouteNetlink {
         return rtnl_link_get_ifindex(link)
     }
 
+    /// A link as the kernel lists it; `type` is its kind ("ifb", "veth"...), "" for none.
+    struct Link: Equatable {
+        var ifindex: Int32
+        var name: String
+        var type: String
+    }
+
+    /// Every link of this namespace.
+    func links() throws -> [Link] {
+        var cache: OpaquePointer?
+        let status = rtnl_link_alloc_cache(socket, AF_UNSPEC, &cache)
+        guard status == 0, let cache else { throw Self.error("rtnl_link_alloc_cache", status) }
+        defer { nl_cache_free(cache) }
+        var result: [Link] = []
+        var object = nl_cache_get_first(cache)
+        while let link = object {
+            result.append(Link(ifindex: rtnl_link_get_ifindex(link), name: rtnl_link_get_name(link).map { String(cString: $0) } ?? "",
+                               type: rtnl_link_get_type(link).map { String(cString: $0) } ?? ""))
+            object = nl_cache_get_next(link)
+        }
+        return result
+    }
+
     /// Creates a link of `type` (e.g. "ifb") named `name` and sets it up.
     func addLink(name: String, type: String) throws {
         guard let link = rtnl_link_alloc() else { throw NetShimError.library(call: "rtnl_link_alloc", message: "NULL") }
@@ -162,6 +185,21 @@ final class RouteNetlink {
         try configure(filter)
         let status = rtnl_cls_add(socket, filter, fl_nlm_f_create())
         guard status == 0 else { throw Self.error("rtnl_cls_add(u32 at \(Self.handleText(parent)))", status) }
+    }
+
+    /// The priorities of the filters attached at `parent` on `ifindex`.
+    func filterPriorities(ifindex: Int32, parent: UInt32) throws -> [UInt16] {
+        var cache: OpaquePointer?
+        let status = rtnl_cls_alloc_cache(socket, ifindex, parent, &cache)
+        guard status == 0, let cache else { throw Self.error("rtnl_cls_alloc_cache(\(Self.handleText(parent)))", status) }
+        defer { nl_cache_free(cache) }
+        var result: [UInt16] = []
+        var object = nl_cache_get_first(cache)
+        while let filter = object {
+            result.append(rtnl_cls_get_prio(filter))
+            object = nl_cache_get_next(filter)
+        }
+        return result
     }
 
     static func handleText(_ handle: UInt32) -> String {

@@ -71,27 +71,36 @@ struct PartitionTests {
         #expect(Traffic.udpDelivered(count: 100, from: udpB, to: net.addressA, port: 7200, receiver: udpA) == 100)
     }
 
-    @Test("a full partition never drops the management exemption")
+    @Test("a full partition never drops the management flow, and exempts nothing else: not the agent port as a source, not UDP")
     func exemption() throws {
         let net = try TestNetwork.make()
         defer { net.destroy() }
         let before = try net.kernelState(net.bName)
         let udpA = try Traffic.udpSocket(in: net.a, bind: net.addressA, port: 7300)
+        // The controller's host sending *from* the agent's port: not management traffic.
+        let udpFromAgentPort = try Traffic.udpSocket(in: net.a, bind: net.addressA, port: 7301)
         let agentPort = try Traffic.udpSocket(in: net.b, bind: net.addressB, port: 7301)
         let otherPort = try Traffic.udpSocket(in: net.b, bind: net.addressB, port: 7302)
-        defer { close(udpA); close(agentPort); close(otherPort) }
+        defer { close(udpA); close(udpFromAgentPort); close(agentPort); close(otherPort) }
         let listener = try Traffic.tcpListener(in: net.b, address: net.addressB, port: 7301)
-        defer { close(listener) }
+        let otherListener = try Traffic.tcpListener(in: net.b, address: net.addressB, port: 7302)
+        defer { close(listener); close(otherListener) }
 
         let spec = PartitionSpec(
             namespace: net.b, match: InboundMatch(),
             exemptions: [ManagementExemption(address: try IPNetwork(net.addressA), port: 7301)])
         let undo = try partition.apply(spec, for: net.faultID("full"))
-        #expect(Traffic.udpDelivered(count: 100, from: udpA, to: net.addressB, port: 7301, receiver: agentPort) == 100)
-        #expect(Traffic.udpDelivered(count: 100, from: udpA, to: net.addressB, port: 7302, receiver: otherPort) == 0)
         let managed = try Traffic.tcpConnect(in: net.a, to: net.addressB, port: 7301, timeout: 1)
-        #expect(managed != nil)
+        #expect(managed != nil, "the controller calling the agent's port must pass")
         managed.map { _ = close($0) }
+        #expect(Traffic.udpDelivered(count: 100, from: udpA, to: net.addressB, port: 7302, receiver: otherPort) == 0)
+        let fromAgentPort = try Traffic.tcpConnect(in: net.a, to: net.addressB, port: 7302, timeout: 1, sourcePort: 7301)
+        #expect(fromAgentPort == nil, "a TCP connection from source port 7301 to another port passed the partition")
+        fromAgentPort.map { _ = close($0) }
+        #expect(Traffic.udpDelivered(count: 100, from: udpFromAgentPort, to: net.addressB, port: 7302, receiver: otherPort) == 0,
+                "datagrams from source port 7301 passed the partition")
+        #expect(Traffic.udpDelivered(count: 100, from: udpA, to: net.addressB, port: 7301, receiver: agentPort) == 0,
+                "UDP to the agent's port is not the agent's API (HTTPS over TCP)")
 
         // Revert from the undo record alone, in a fresh shim (as after kill -9), twice.
         let decoded = try JSONDecoder().decode(NFTablesUndo.self, from: JSONEncoder().encode(undo))
@@ -137,7 +146,8 @@ struct PartitionTests {
             exemptions: [ManagementExemption(address: try IPNetwork("192.0.2.10"), port: 9000)])
         let batch = try partition.batch(for: FaultID("f1"), spec: spec)
         #expect(batch.contains("table inet fl_f1 {"))
-        #expect(batch.contains("ip saddr 192.0.2.10 meta l4proto { tcp, udp } th dport 9000 accept"))
+        #expect(batch.contains("ip saddr 192.0.2.10 tcp dport 9000 accept"))
+        #expect(!batch.contains("sport 9000"), "the agent port as a source is not the management flow")
         #expect(batch.contains("ip saddr { 10.0.0.0/24 } meta l4proto tcp th dport { 2379 } drop"))
         #expect(batch.contains("ip6 saddr { fd00::1 } meta l4proto tcp th sport { 2379 } drop"))
         let exemptAt = try #require(batch.range(of: "dport 9000 accept"))
@@ -145,6 +155,44 @@ struct PartitionTests {
         #expect(exemptAt.lowerBound < dropAt.lowerBound)
         #expect(LossSpec.self == LossSpec.self)
         #expect(NFTablesRuleset.lossSample(percent: 12.34) == "numgen random mod 10000 < 1234")
+        #expect(NFTablesRuleset.lossStatement(percent: 99.99) == "numgen random mod 10000 < 9999 drop")
+        #expect(NFTablesRuleset.lossStatement(percent: 99.996) == "drop")
+        #expect(NFTablesRuleset.lossStatement(percent: 100) == "drop")
+    }
+
+    @Test("loss at 100 % is a plain drop that nft accepts, and drops every datagram")
+    func lossEverything() throws {
+        let net = try TestNetwork.make()
+        defer { net.destroy() }
+        let before = try net.kernelState(net.bName)
+        let udpA = try Traffic.udpSocket(in: net.a, bind: net.addressA, port: 7410)
+        let udpB = try Traffic.udpSocket(in: net.b, bind: net.addressB, port: 7410)
+        defer { close(udpA); close(udpB) }
+        let spec = LossSpec(namespace: net.b, match: InboundMatch(peers: [try IPNetwork(net.addressA)]),
+                            exemptions: [], percent: 100)
+        #expect(!(try LossShim().batch(for: net.faultID("all"), spec: spec)).contains("numgen"))
+        let undo = try LossShim().apply(spec, for: net.faultID("all"))
+        let delivered = Traffic.udpDelivered(count: 1000, from: udpA, to: net.addressB, port: 7410, receiver: udpB)
+        try LossShim().revert(undo)
+        #expect(delivered == 0, "\(delivered) of 1000 datagrams arrived through 100 % loss")
+        #expect(Traffic.udpDelivered(count: 100, from: udpA, to: net.addressB, port: 7410, receiver: udpB) == 100)
+        expectSameState(before, try net.kernelState(net.bName))
+    }
+
+    @Test("a batch nft refuses fails with libnftables' own message, on one line, naming the rule")
+    func nftErrorText() throws {
+        let batch = NFTablesRuleset.batch(table: "fl_invalid", match: InboundMatch(), exemptions: [],
+                                          dropStatement: "numgen random mod 10000 < 10000 drop", replacing: false)
+        do {
+            try NamespaceThread.run(in: .scratch) { _ = try NFTables.run(batch) }
+            Issue.record("nft accepted a value outside numgen's range")
+        } catch let NetShimError.library(call, message) {
+            print("nft error: \(message)")
+            #expect(call == "nft_run_cmd_from_buffer")
+            #expect(message.contains("Error: Value 10000 exceeds valid range 0-9999"), "\(message)")
+            #expect(message.contains("(in: numgen random mod 10000 < 10000 drop)"), "\(message)")
+            #expect(!message.contains("\n") && !message.contains("^^^"), "\(message)")
+        }
     }
 
     @Test("bad specs are refused before anything is touched")

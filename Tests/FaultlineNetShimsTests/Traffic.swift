@@ -81,12 +81,22 @@ enum Traffic {
         }
     }
 
-    /// Connects from inside `namespace`; nil if no connection within `timeout` seconds.
+    /// Connects from inside `namespace` (from `sourcePort` when given); nil if no connection
+    /// within `timeout` seconds.
     static func tcpConnect(in namespace: NetNamespace, to address: String, port: UInt16,
-                           timeout: Double) throws -> Int32? {
+                           timeout: Double, sourcePort: UInt16? = nil) throws -> Int32? {
         try NamespaceThread.run(in: .namespace(namespace)) {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             guard fd >= 0 else { throw NetShimError.lastErrno("socket") }
+            if let sourcePort {
+                var one: Int32 = 1
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, 4)
+                var local = socketAddress("0.0.0.0", sourcePort)
+                let bound = withUnsafePointer(to: &local) {
+                    $0.withMemoryRebound(to: Glibc.sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                guard bound == 0 else { close(fd); throw NetShimError.lastErrno("bind(source port \(sourcePort))") }
+            }
             var addr = socketAddress(address, port)
             _ = withUnsafePointer(to: &addr) {
                 $0.withMemoryRebound(to: Glibc.sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

@@ -90,7 +90,7 @@ public struct NetworkFaultMapping: Sendable {
             }
             return .bandwidth(BandwidthSpec(namespace: namespace, device: device, direction: direction,
                                             bitsPerSecond: b.rate.bitsPerSecond, burstBytes: b.burst.map { UInt32(clamping: $0.bytes) },
-                                            peers: try networks(b.filter.peers)))
+                                            peers: try networks(b.filter.peers), exemptions: exemptions))
         case .kill, .pause, .clock:
             throw .refused("\(fault.kind.rawValue) is not a network fault")
         }

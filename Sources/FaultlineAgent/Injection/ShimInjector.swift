@@ -192,6 +192,13 @@ public final class ShimInjector: FaultInjector, @unchecked Sendable {
         }
     }
 
+    /// Network objects with Faultline's marks in this agent's namespace, and only there
+    /// (`OrphanSweep`). Process faults leave no kernel object to find: a paused process is
+    /// resumed and a clock patch undone only from their records.
+    public func sweepOrphans() throws -> [String] {
+        try OrphanSweep.run(in: baseMapping.namespace)
+    }
+
     public func unavailability(of kind: FaultKind) -> String? {
         // Read from the kernel only for process kinds: network kinds need no capability report.
         var capabilities: FaultlineProcShims.CapabilityReport { (try? CapabilityReport.current()) ?? CapabilityReport(pid: getpid(), sets: [:]) }

@@ -23,10 +23,21 @@ enum TCPProbe {
         }
     }
 
-    /// Whether a TCP handshake with `address:port` completes within `timeout` seconds.
-    static func connects(to address: String, port: UInt16, timeout: Double) -> Bool {
+    /// Whether a TCP handshake with `address:port` completes within `timeout` seconds;
+    /// `source` binds the caller's end first (e.g. the controller's address and port 7433).
+    static func connects(to address: String, port: UInt16, timeout: Double, from source: (address: String, port: UInt16)? = nil) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         defer { close(fd) }
+        if let source {
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            // Close with a reset, so no TIME_WAIT holds the fixed source port for the next probe.
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            var local = sockaddr_in(source.address, source.port)
+            let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard bound == 0 else { return false }
+        }
         var sa = sockaddr_in(address, port)
         let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         if rc == 0 { return true }

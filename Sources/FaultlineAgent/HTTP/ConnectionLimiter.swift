@@ -16,7 +16,8 @@ final class ConnectionLimiter: @unchecked Sendable {
     /// Takes a slot for `peer` (an address without port), or answers why not. A slot
     /// taken must be given back with `release(peer)` when the connection closes.
     func admit(_ peer: String) -> String? {
-        let isController = CIDR(Self.unmapped(peer)).map { address in controllers.contains { $0.contains(address) } } ?? false
+        let peer = Self.unmapped(peer)
+        let isController = CIDR(peer).map { address in controllers.contains { $0.contains(address) } } ?? false
         return lock.withLock { () -> String? in
             let fromPeer = perPeer[peer, default: 0]
             if fromPeer >= limits.connectionsPerPeer {
@@ -33,6 +34,7 @@ final class ConnectionLimiter: @unchecked Sendable {
     }
 
     func release(_ peer: String) {
+        let peer = Self.unmapped(peer)
         lock.withLock {
             total -= 1
             let left = perPeer[peer, default: 1] - 1

@@ -4,7 +4,9 @@ import SwiftASN1
 import X509
 
 /// Makes the certificates Faultline's mutual TLS runs on: one CA per installation, and
-/// leaf certificates for agents (server + client auth) and controllers (client auth).
+/// leaf certificates for agents (serverAuth only: an agent serves, it never calls another
+/// agent) and controllers (clientAuth only). Agents refuse a caller whose certificate is
+/// not a controller's.
 ///
 /// Keys are ECDSA P-256. Leaves carry the host's name and addresses as subject
 /// alternative names, so controllers verify the agent they meant to reach; agents verify
@@ -13,7 +15,12 @@ public struct CertificateAuthority: Sendable {
     public let certificate: Certificate
     public let privateKey: P256.Signing.PrivateKey
 
-    public enum Role: String, Sendable, CaseIterable { case agent, controller }
+    public enum Role: String, Sendable, CaseIterable {
+        case agent, controller
+
+        /// What the role's certificate may be used for, and nothing more.
+        public var extendedKeyUsage: [ExtendedKeyUsage.Usage] { self == .agent ? [.serverAuth] : [.clientAuth] }
+    }
 
     /// A new CA valid for `years`.
     public static func create(name: String = "Faultline CA", years: Int = 10, now: Date = Date()) throws -> CertificateAuthority {
@@ -57,9 +64,7 @@ public struct CertificateAuthority: Sendable {
         let subject = try DistinguishedName { CommonName(name); OrganizationName("Faultline \(role.rawValue)") }
         var names: [GeneralName] = ([name] + dnsNames).filter { IPAddressText.bytes($0) == nil }.map { .dnsName($0) }
         for ip in ipAddresses + [name] { if let bytes = IPAddressText.bytes(ip) { names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes)))) } }
-        let usage: ExtendedKeyUsage = role == .agent
-            ? try ExtendedKeyUsage([.serverAuth, .clientAuth])
-            : try ExtendedKeyUsage([.clientAuth])
+        let usage = try ExtendedKeyUsage(role.extendedKeyUsage)
         let certificate = try Certificate(
             version: .v3,
             serialNumber: Certificate.SerialNumber(),

@@ -10,15 +10,17 @@ struct Certs: ParsableCommand {
         abstract: "Make the CA and the agent and controller certificates for mutual TLS.",
         discussion: """
         One CA per installation; every agent gets a certificate naming its host (and \
-        addresses), every controller one of its own. Agents refuse callers whose \
-        certificate does not chain to their CA. Keys are written with mode 0600.
+        addresses) for serving only (extendedKeyUsage serverAuth), every controller one of \
+        its own for calling (clientAuth). Agents refuse callers whose certificate does not \
+        chain to their CA, is not a controller's, or is revoked. Keys are written with mode 0600.
 
         Examples:
           faultline certs init --dir /etc/faultline/pki
           faultline certs issue agent db-1.staging --address 10.0.0.11 --dir /etc/faultline/pki
           faultline certs issue controller ci-runner --dir /etc/faultline/pki
+          faultline certs revoke ci-runner --dir /etc/faultline/pki
         """,
-        subcommands: [Init.self, Issue.self]
+        subcommands: [Init.self, Issue.self, Revoke.self]
     )
 
     struct Init: ParsableCommand {
@@ -93,6 +95,65 @@ struct Certs: ParsableCommand {
             try PEMFile.write(try CertificateAuthority.pem(leaf.certificate), to: certificate, mode: 0o644)
             try PEMFile.write(CertificateAuthority.pem(leaf.key), to: key, mode: 0o600)
             print("\(role.rawValue) certificate written: \(certificate) (key \(key), mode 0600)")
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a certificate: add its serial to the deny list agents enforce.",
+            discussion: """
+            Appends the serial of NAME.pem in --dir (or the one given with --serial, for a \
+            certificate whose file is gone) to \(CertificateDenyList.fileName) beside the CA. \
+            Copy that file to every agent's tls.deny-list path and send it SIGHUP \
+            (systemctl reload faultline-agent); agents also read it at start.
+
+            Examples:
+              faultline certs revoke ci-runner --dir /etc/faultline/pki
+              faultline certs revoke --serial 5f:3a:09:c1 --dir /etc/faultline/pki
+            """)
+
+        @Argument(help: "The certificate's name (NAME.pem in --dir).")
+        var name: String?
+
+        @Option(help: "The serial to revoke, in hex (as `openssl x509 -serial` prints it).")
+        var serial: String?
+
+        @Option(help: "Directory holding the CA and the deny list.")
+        var dir = "/etc/faultline/pki"
+
+        func validate() throws {
+            guard (name == nil) != (serial == nil) else { throw ValidationError("give either NAME or --serial") }
+            if let name, name.isEmpty || name.utf8.count > 64 || !name.allSatisfy({ $0.isLetter || $0.isNumber || "-._".contains($0) }) {
+                throw ValidationError("NAME must be 1 to 64 letters, digits, '-', '.' or '_', found '\(name)'")
+            }
+            if let serial, CertificateDenyList.canonical(serial) == nil {
+                throw ValidationError("--serial expects hex digits (colons allowed), found '\(serial)'")
+            }
+        }
+
+        func run() throws {
+            let listPath = dir + "/" + CertificateDenyList.fileName
+            let canonical: String
+            if let name {
+                let path = dir + "/\(name).pem"
+                do { canonical = try CertificateDenyList.serial(ofPEM: try String(contentsOfFile: path, encoding: .utf8)) } catch {
+                    throw ValidationError("cannot read the certificate \(path): \(error)")
+                }
+            } else {
+                canonical = CertificateDenyList.canonical(serial!)!
+            }
+            guard FileManager.default.fileExists(atPath: CAFiles(dir).certificate) else {
+                throw ValidationError("no CA in \(dir) (\(CAFiles(dir).certificate) is missing)")
+            }
+            let existing: CertificateDenyList
+            do { existing = try CertificateDenyList.load(path: listPath) } catch { throw ValidationError("\(error)") }
+            if existing.serials.contains(canonical) {
+                print("serial \(canonical) is already revoked in \(listPath)")
+                return
+            }
+            let previous = (try? String(contentsOfFile: listPath, encoding: .utf8)) ?? "# Certificates Faultline agents refuse (faultline certs revoke); one serial a line.\n"
+            try PEMFile.write(previous + CertificateDenyList.line(serial: canonical, name: name), to: listPath, mode: 0o644)
+            print("revoked serial \(canonical)\(name.map { " (\($0))" } ?? ""): \(listPath) now lists \(existing.serials.count + 1); copy it to the agents and reload them (SIGHUP)")
         }
     }
 }

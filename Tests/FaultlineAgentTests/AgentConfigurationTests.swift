@@ -54,6 +54,18 @@ struct AgentConfigurationTests {
         }
     }
 
+    /// The deny list `faultline certs revoke` writes lives beside the CA; the config may name another.
+    @Test func denyListDefaultsBesideTheCA() throws {
+        let beside = try AgentConfiguration.parse("tls: { ca: /etc/fl/pki/ca.pem, certificate: /etc/fl/a.pem, key: /etc/fl/a-key.pem }", file: "a.yaml")
+        #expect(beside.denyList == "/etc/fl/pki/revoked-serials")
+        let named = try AgentConfiguration.parse("tls: { ca: /etc/fl/ca.pem, certificate: /a.pem, key: /k.pem, deny-list: /var/lib/fl/revoked }", file: "a.yaml")
+        #expect(named.denyList == "/var/lib/fl/revoked")
+        #expect(throws: AgentConfiguration.ConfigError.self) {
+            try AgentConfiguration.parse("tls: { ca: /ca.pem, certificate: /a.pem, key: /k.pem, deny-list: relative }", file: "a.yaml")
+        }
+        #expect(try AgentConfiguration.parse("tls: { insecure: true }", file: "a.yaml").denyList == nil)
+    }
+
     @Test func insecureLabConfig() throws {
         let config = try AgentConfiguration.parse("""
             listen: 127.0.0.1:9000

@@ -49,6 +49,58 @@ struct CertsCommandTests {
         #expect(wrongName.status != 0 && wrongName.stderr.contains(dir + "/controller.pem"), "\(wrongName.stderr)")
     }
 
+    func openssl(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
+    }
+
+    /// Issue 14: roles. An agent certificate is for serving only, a controller's for calling
+    /// only, so an agent's own key cannot call other agents (they also refuse it by role).
+    @Test func agentCertificatesServeAndControllerCertificatesCall() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try certs(["init", "--dir", dir]).status == 0)
+        #expect(try certs(["issue", "agent", "db-1", "--dir", dir]).status == 0)
+        #expect(try certs(["issue", "controller", "ci", "--dir", dir]).status == 0)
+        let agent = try openssl(["x509", "-in", dir + "/db-1.pem", "-noout", "-ext", "extendedKeyUsage"])
+        #expect(agent.contains("TLS Web Server Authentication") && !agent.contains("Client"), "\(agent)")
+        let controller = try openssl(["x509", "-in", dir + "/ci.pem", "-noout", "-ext", "extendedKeyUsage"])
+        #expect(controller.contains("TLS Web Client Authentication") && !controller.contains("Server"), "\(controller)")
+    }
+
+    /// `certs revoke NAME` and `--serial` append the serial (as openssl prints it, any
+    /// case or colons) to revoked-serials beside the CA, once.
+    @Test func revokeWritesTheDenyList() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try certs(["init", "--dir", dir]).status == 0)
+        #expect(try certs(["issue", "controller", "ci", "--dir", dir]).status == 0)
+        let printed = try openssl(["x509", "-in", dir + "/ci.pem", "-noout", "-serial"])  // serial=5F3A...
+        let serial = printed.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "serial=", with: "").lowercased()
+        var canonical = serial.count % 2 == 1 ? "0" + serial : serial
+        while canonical.hasPrefix("00") { canonical.removeFirst(2) }
+        let revoke = try certs(["revoke", "ci", "--dir", dir])
+        #expect(revoke.status == 0, "\(revoke.stderr)")
+        let list = try String(contentsOfFile: dir + "/revoked-serials", encoding: .utf8)
+        #expect(list.contains(canonical + "  # ci, revoked "), "\(list) vs \(serial)")
+        let again = try certs(["revoke", "--serial", serial.uppercased(), "--dir", dir])
+        #expect(again.status == 0 && again.stdout.contains("already revoked"), "\(again.stdout)")
+        #expect(try String(contentsOfFile: dir + "/revoked-serials", encoding: .utf8) == list)
+        let other = try certs(["revoke", "--serial", "0a:0b:0c", "--dir", dir])
+        #expect(other.status == 0)
+        #expect(try String(contentsOfFile: dir + "/revoked-serials", encoding: .utf8).contains("0a0b0c  # revoked "))
+        #expect(try certs(["revoke", "--serial", "xyz", "--dir", dir]).status == 64)
+        #expect(try certs(["revoke", "--dir", dir]).status == 64)
+        #expect(try certs(["revoke", "missing", "--dir", dir]).stderr.contains("cannot read the certificate"))
+    }
+
     @Test func refusalsChangeNothing() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -14,6 +14,10 @@ public struct AgentConfiguration: Sendable, Hashable {
     /// nil: insecure (plaintext) mode.
     public var tls: TLSFiles?
     public var bearerToken: String?
+    /// Serials the agent refuses though they chain to the CA (`faultline certs revoke`);
+    /// `tls.deny-list`, by default `revoked-serials` beside the CA. A missing file is an
+    /// empty list.
+    public var denyList: String?
     public var ledger = "/var/lib/faultline/ledger.jsonl"
     public var controllers: [String] = []
     public var networkNamespace: String?
@@ -97,8 +101,8 @@ public struct AgentConfiguration: Sendable, Hashable {
                 for (k, v) in tlsMap {
                     let field = k.string ?? ""
                     switch field {
-                    case "ca", "certificate", "key":
-                        guard let text = v.string, text.hasPrefix("/") else { throw fail("tls.\(field)", "expected an absolute path to a PEM file") }
+                    case "ca", "certificate", "key", "deny-list":
+                        guard let text = v.string, text.hasPrefix("/") else { throw fail("tls.\(field)", field == "deny-list" ? "expected an absolute path" : "expected an absolute path to a PEM file") }
                         files[field] = text
                     case "insecure":
                         guard let flag = v.bool else { throw fail("tls.insecure", "expected true or false") }
@@ -108,7 +112,7 @@ public struct AgentConfiguration: Sendable, Hashable {
                         guard let text = v.string, text.utf8.count >= 16 else { throw fail("tls.bearer-token", "expected a token of at least 16 characters") }
                         config.bearerToken = text
                     default:
-                        throw fail("tls.\(field)", "unknown field; expected ca, certificate, key, insecure, bearer-token")
+                        throw fail("tls.\(field)", "unknown field; expected ca, certificate, key, deny-list, insecure, bearer-token")
                     }
                 }
                 if insecure {
@@ -118,6 +122,8 @@ public struct AgentConfiguration: Sendable, Hashable {
                         throw fail("tls", "mutual TLS needs ca, certificate and key (`faultline certs init` and `faultline certs issue agent NAME` make them); or set insecure: true for a throwaway lab")
                     }
                     config.tls = TLSFiles(ca: ca, certificate: certificate, key: key)
+                    config.denyList = files["deny-list"]
+                        ?? (ca as NSString).deletingLastPathComponent + "/" + CertificateDenyList.fileName
                 }
             case "policy":
                 let policyKeys = ["allowed-kinds", "max-concurrent-faults", "max-lease-seconds", "interfaces", "process-names", "allow-host-clock"]

@@ -55,10 +55,18 @@ public final class AgentDaemon: @unchecked Sendable {
         // Before serving, so the first fault does not pay the runtime's first-use costs.
         FirstUseWarmUp.run(injector: injector)
         let router = AgentRouter(service: service, hostName: configuration.hostName, capabilities: { report.value })
+        let denyList = try CertificateDenyListStore(path: configuration.tls == nil ? nil : configuration.denyList)
+        if let path = denyList.path { log.line("certificate deny list \(path): \(denyList.current.serials.count) revoked serials (re-read on SIGHUP)") }
+        let reloads = Self.reloadOnHangUp { log.line(denyList.reload()) }
+        defer { reloads.cancel() }
+        let descriptors = ServerLimits.descriptorLimit()
+        let limits = ServerLimits().fitting(descriptors: descriptors)
+        log.line("limits: \(limits.connections) connections (\(limits.connectionsPerPeer) per peer, \(limits.controllerReserve) kept for controllers; open files \(descriptors)), requests within \(RequestDeadlineHandler.text(limits.requestDeadline)), \(limits.workThreads) workers + \(limits.controlThreads) for health, renewals and reverts")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await AgentServer.start(
             host: configuration.listenHost, port: configuration.listenPort, router: router,
             tls: try configuration.tls?.serverContext(), bearerToken: configuration.bearerToken,
+            limits: limits, controllers: configuration.controllers, denyList: denyList,
             group: group, audit: { log.line($0) })
         log.line("listening on \(configuration.listenHost):\(server.port) as \(configuration.hostName) (\(configuration.tls == nil ? "insecure" : "mutual TLS")); ledger \(configuration.ledger)")
 
@@ -87,6 +95,15 @@ public final class AgentDaemon: @unchecked Sendable {
                                    mechanism: missing == nil ? injector.mechanism(of: kind) : nil)
         }
         return FaultlineAgentAPI.CapabilityReport(faults: entries, holds: holds)
+    }
+
+    /// Runs `reload` on every SIGHUP (instead of the default, which ends the process).
+    static func reloadOnHangUp(_ reload: @escaping @Sendable () -> Void) -> DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "faultline-agent.reload"))
+        source.setEventHandler(handler: reload)
+        source.resume()
+        return source
     }
 
     /// Suspends until SIGTERM or SIGINT; answers the signal's name.

@@ -46,6 +46,23 @@ public struct AgentRouter: Sendable {
 
     public static let maximumBodyBytes = 64 * 1024
 
+    /// Which worker pool a request runs on. Health, lease renewals and every revert (one
+    /// fault or all: halt) have a lane of their own, so a flood of slow applies or
+    /// process queries, which may each wait up to their selector deadline, cannot keep
+    /// the controller from renewing, halting or seeing the agent alive.
+    public enum Lane: String, Sendable { case control, work }
+
+    public static func lane(method: String, path: String) -> Lane {
+        let path = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        switch method {
+        case "GET" where parts == ["v1", "health"]: return .control
+        case "POST" where parts == ["v1", "leases"]: return .control
+        case "DELETE" where parts.count >= 2 && parts.count <= 3 && parts[0] == "v1" && parts[1] == "faults": return .control
+        default: return .work
+        }
+    }
+
     let service: AgentService
     let capabilities: @Sendable () -> CapabilityReport
     let hostName: String?

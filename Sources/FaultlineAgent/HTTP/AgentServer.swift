@@ -1,4 +1,5 @@
 import FaultlineAgentAPI
+import FaultlineCore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -8,117 +9,208 @@ import X509
 
 /// Serves `AgentRouter` over HTTP/1.1, with mutual TLS unless explicitly insecure.
 ///
-/// With TLS, a caller must present a certificate that chains to the agent's CA; without
-/// one the handshake fails and no request is read. Bodies over 64 KiB get a 413, idle or
-/// slow connections are closed after 10 s, and handlers that touch the kernel run off
-/// the event loop so one slow revert never stalls other callers.
+/// Per connection, in pipeline order: the connection cap (`ConnectionLimiter`, checked
+/// before any handler is added), TLS (the caller's certificate must chain to the CA),
+/// `RequestDeadlineHandler` (handshake and whole-request deadlines), the HTTP codec, and
+/// `AgentHTTPHandler` (body cap, caller's role, worker lane, response). Handlers that
+/// touch the kernel run on bounded worker pools, never on the event loop, and health,
+/// renewals and reverts have a lane of their own. `ServerLimits` holds every number.
 public final class AgentServer: @unchecked Sendable {
     public let channel: Channel
     let group: EventLoopGroup
+    let lanes: RequestLanes
 
     /// Binds and starts serving. `tls == nil` is the insecure mode (labs only), in which
     /// `bearerToken`, when set, must be presented as `Authorization: Bearer <token>`.
+    /// `controllers` may use the connections `limits.controllerReserve` keeps back.
     public static func start(host: String, port: Int, router: AgentRouter, tls: NIOSSLContext?, bearerToken: String? = nil,
+                             limits: ServerLimits = ServerLimits(), controllers: [String] = [],
+                             denyList: CertificateDenyList = CertificateDenyList(),
                              group: EventLoopGroup, audit: @escaping @Sendable (String) -> Void) async throws -> AgentServer {
+        let store = CertificateDenyListStore(fixed: denyList)
+        return try await start(host: host, port: port, router: router, tls: tls, bearerToken: bearerToken, limits: limits,
+                               controllers: controllers, denyList: store, group: group, audit: audit)
+    }
+
+    static func start(host: String, port: Int, router: AgentRouter, tls: NIOSSLContext?, bearerToken: String?,
+                      limits: ServerLimits, controllers: [String], denyList: CertificateDenyListStore,
+                      group: EventLoopGroup, audit: @escaping @Sendable (String) -> Void) async throws -> AgentServer {
+        let limiter = ConnectionLimiter(limits: limits, controllers: controllers.compactMap { CIDR($0) })
+        let throttle = AuditThrottle(audit: audit)
+        let lanes = RequestLanes(limits: limits)
+        let context = AgentHTTPHandler.Shared(router: router, secure: tls != nil, bearerToken: bearerToken, denyList: denyList,
+                                              lanes: lanes, audit: audit, throttle: throttle)
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                let peer = channel.remoteAddress?.ipAddress ?? "unknown"
+                let peerText = channel.remoteAddress.map(Self.describe) ?? "unknown"
+                if let refusal = limiter.admit(peer) {
+                    throttle.line(kind: "connection-limit", "connection refused peer=\(peerText) reason=\(refusal)")
+                    return channel.eventLoop.makeFailedFuture(ConnectionRefused())
+                }
+                channel.closeFuture.whenComplete { _ in limiter.release(peer) }
+                return channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(10)))
+                    try channel.pipeline.syncOperations.addHandler(RequestDeadlineHandler(limits: limits, secure: tls != nil) { reason in
+                        throttle.line(kind: "deadline", "connection closed peer=\(peerText) reason=\(reason)")
+                    })
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(
-                        AgentHTTPHandler(router: router, secure: tls != nil, bearerToken: bearerToken, audit: audit))
+                    try channel.pipeline.syncOperations.addHandler(AgentHTTPHandler(shared: context, peer: peerText))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
-        return AgentServer(channel: channel, group: group)
+        return AgentServer(channel: channel, group: group, lanes: lanes)
     }
 
-    init(channel: Channel, group: EventLoopGroup) { self.channel = channel; self.group = group }
+    struct ConnectionRefused: Error {}
+
+    init(channel: Channel, group: EventLoopGroup, lanes: RequestLanes) { self.channel = channel; self.group = group; self.lanes = lanes }
 
     public var port: Int { channel.localAddress?.port ?? 0 }
 
-    public func close() async throws { try await channel.close() }
+    public func close() async throws {
+        try await channel.close()
+        lanes.stop()
+    }
+
+    /// `10.0.0.5:41234`, `[fd00::5]:41234`: the peer as audit lines name it.
+    static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress else { return "\(address)" }
+        let host = ip.contains(":") ? "[\(ip)]" : ip
+        return address.port.map { "\(host):\($0)" } ?? host
+    }
 }
 
-/// One connection: collects a request (bounded), authenticates the caller, runs the
-/// router on a background queue, writes the response.
+/// The two worker pools requests run on (see `AgentRouter.Lane`).
+final class RequestLanes: Sendable {
+    let control: BoundedWorkerPool
+    let work: BoundedWorkerPool
+
+    init(limits: ServerLimits) {
+        control = BoundedWorkerPool(name: "faultline-control", threads: limits.controlThreads, queueLimit: limits.controlQueue)
+        work = BoundedWorkerPool(name: "faultline-work", threads: limits.workThreads, queueLimit: limits.workQueue)
+    }
+
+    func pool(_ lane: AgentRouter.Lane) -> BoundedWorkerPool { lane == .control ? control : work }
+
+    func stop() { control.stop(); work.stop() }
+}
+
+/// One connection: collects a request (bounded), decides whether the caller may call,
+/// runs the router on the request's worker lane, writes the response.
 final class AgentHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    let router: AgentRouter
-    let secure: Bool
-    let bearerToken: String?
-    let audit: @Sendable (String) -> Void
+    /// What every connection's handler shares.
+    struct Shared: Sendable {
+        let router: AgentRouter
+        let secure: Bool
+        let bearerToken: String?
+        let denyList: CertificateDenyListStore
+        let lanes: RequestLanes
+        let audit: @Sendable (String) -> Void
+        let throttle: AuditThrottle
+    }
+
+    let shared: Shared
+    /// The caller's address and port, named in every audit line about this connection.
+    let peer: String
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
+    private var requests = 0
+    /// The caller's certificate, parsed once per connection.
+    private var certificate: Certificate?
 
-    init(router: AgentRouter, secure: Bool, bearerToken: String?, audit: @escaping @Sendable (String) -> Void) {
-        self.router = router; self.secure = secure; self.bearerToken = bearerToken; self.audit = audit
-    }
+    init(shared: Shared, peer: String) { self.shared = shared; self.peer = peer }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
-            head = h; body = []; tooLarge = false
+            head = h; body = []; tooLarge = false; requests += 1
         case .body(var buffer):
             if body.count + buffer.readableBytes > AgentRouter.maximumBodyBytes { tooLarge = true; return }
             body += buffer.readBytes(length: buffer.readableBytes) ?? []
         case .end:
             guard let head else { return }
             self.head = nil
-            let caller = callerIdentity(context: context, head: head)
+            context.triggerUserOutboundEvent(RequestDeadlineHandler.Event.requestRead, promise: nil)
+            let action = "\(head.method.rawValue) \(head.uri)"
+            let caller: String
+            switch authorize(context: context, head: head) {
+            case .allowed(let name):
+                caller = name
+            case .refused(let name, let status, let reason):
+                shared.audit("call peer=\(peer) caller=\(name) action=\(action) result=\(status) reason=\(reason)")
+                write(context: context, head: head, response: .error(status, reason))
+                return
+            }
             if tooLarge {
+                shared.audit("call peer=\(peer) caller=\(caller) action=\(action) result=413")
                 write(context: context, head: head, response: .error(413, "request body over \(AgentRouter.maximumBodyBytes) bytes"))
                 return
             }
-            guard let caller else {
-                audit("call caller=unauthenticated action=\(head.method.rawValue) \(head.uri) result=401")
-                write(context: context, head: head, response: .error(401, "missing or wrong bearer token"))
-                return
-            }
             let request = AgentRouter.Request(method: head.method.rawValue, path: head.uri, body: body, caller: caller)
-            let router = self.router, audit = self.audit
+            let lane = AgentRouter.lane(method: request.method, path: request.path)
+            let pool = shared.lanes.pool(lane)
+            let router = shared.router, audit = shared.audit, peer = self.peer
             let loop = context.eventLoop
             let boxed = NIOLoopBound((self, context), eventLoop: loop)
-            DispatchQueue.global().async {
+            let queued = pool.submit {
                 let response = router.handle(request)
-                audit("call caller=\(caller) action=\(request.method) \(request.path) result=\(response.status)")
+                audit("call peer=\(peer) caller=\(caller) action=\(action) result=\(response.status)")
                 loop.execute {
                     let (handler, context) = boxed.value
                     handler.write(context: context, head: head, response: response)
                 }
             }
+            if !queued {
+                let load = pool.load
+                let reason = "agent busy: \(load.busy) \(lane.rawValue) requests running and \(load.waiting) waiting (at most \(pool.threads) and \(pool.queueLimit)); retry shortly"
+                shared.throttle.line(kind: "busy-\(lane.rawValue)", "call peer=\(peer) caller=\(caller) action=\(action) result=503 reason=\(reason)")
+                write(context: context, head: head, response: .error(503, reason))
+            }
         }
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        audit("connection error=\(error)")
+        // A TLS error before any request is a refused handshake: no certificate, one from
+        // another CA, one without clientAuth, a stalled or garbled ClientHello.
+        if requests == 0 && (error is NIOSSLError || error is BoringSSLError) {
+            shared.throttle.line(kind: "handshake", "refused handshake peer=\(peer) error=\(error)")
+        } else {
+            shared.throttle.line(kind: "connection-error", "connection error peer=\(peer) error=\(error)")
+        }
         context.close(promise: nil)
     }
 
-    /// The certificate's common name with TLS; in insecure mode, "insecure" if the token matches.
-    private func callerIdentity(context: ChannelHandlerContext, head: HTTPRequestHead) -> String? {
-        if secure {
-            guard let handler = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
-                  let peer = handler.peerCertificate,
-                  let der = try? peer.toDERBytes(),
-                  let certificate = try? Certificate(derEncoded: der) else { return nil }
-            // The common name is what `faultline certs issue controller NAME` put there.
-            let commonNames = certificate.subject.flatMap { $0 }.filter { $0.type == .RDNAttributeType.commonName }
-            return commonNames.first.map { "\($0.value)" } ?? certificate.subject.description
+    private enum Authorization {
+        case allowed(String)
+        case refused(caller: String, status: Int, reason: String)
+    }
+
+    /// With TLS, the certificate's role and the deny list (`CallerAuthorization`); in
+    /// insecure mode, "insecure" or, with a token configured, whether it matches.
+    private func authorize(context: ChannelHandlerContext, head: HTTPRequestHead) -> Authorization {
+        if shared.secure {
+            if certificate == nil,
+               let handler = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+               let der = try? handler.peerCertificate?.toDERBytes() {
+                certificate = try? Certificate(derEncoded: der)
+            }
+            guard let certificate else { return .refused(caller: "unauthenticated", status: 401, reason: "no client certificate") }
+            switch CallerAuthorization.decide(certificate, denyList: shared.denyList.current) {
+            case .allowed(let caller): return .allowed(caller)
+            case .refused(let caller, let reason): return .refused(caller: caller, status: 403, reason: reason)
+            }
         }
-        guard let token = bearerToken else { return "insecure" }
-        return head.headers.first(name: "authorization") == "Bearer \(token)" ? "insecure-token" : nil
+        guard let token = shared.bearerToken else { return .allowed("insecure") }
+        return head.headers.first(name: "authorization") == "Bearer \(token)"
+            ? .allowed("insecure-token") : .refused(caller: "unauthenticated", status: 401, reason: "missing or wrong bearer token")
     }
 
     private func write(context: ChannelHandlerContext, head: HTTPRequestHead, response: AgentRouter.Response) {
@@ -133,12 +225,14 @@ final class AgentHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         buffer.writeBytes(response.body)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+        context.triggerUserOutboundEvent(RequestDeadlineHandler.Event.responseWritten, promise: nil)
+        if !keepAlive { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
         if let faultID = response.checkManagementChannelFor, let socket = context.channel as? SocketOptionProvider {
-            let router = self.router, audit = self.audit
+            let router = shared.router, audit = shared.audit
             ManagementChannelCheck.run(socket: socket, eventLoop: context.eventLoop) { reached in
                 guard !reached else { return }
                 audit("management channel check failed after applying \(faultID): the caller's acknowledgements stopped arriving; reverting it")
+                // Not a request, so not on a lane that may be full: a revert must always run.
                 DispatchQueue.global().async { router.managementChannelLost(faultID: faultID) }
             }
         }

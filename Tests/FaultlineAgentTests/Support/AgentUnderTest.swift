@@ -19,6 +19,10 @@ final class AgentUnderTest: @unchecked Sendable {
     /// Enter only the network namespace (`nsenter --net`), keeping the machine's mounts, as
     /// a systemd-started agent sees them: `ip netns exec` remounts /sys, hiding the cgroups.
     let keepMounts: Bool
+    /// `prlimit --nofile` for the agent: its open-file limit, soft and hard.
+    let descriptorLimit: Int?
+    /// Set when `tls` chose the insecure mode: the bearer token callers send, if any.
+    let insecureToken: String??
     let port = 7433
 
     var endpoint: AgentEndpoint { AgentEndpoint(name: host.name, address: host.hostAddress, port: port) }
@@ -34,8 +38,15 @@ final class AgentUnderTest: @unchecked Sendable {
     /// `ledger`: contents the ledger file holds before the agent first starts (a crafted or
     /// damaged one); `tls`: the config's `tls` value instead of mutual TLS with the test CA.
     init(tag: String, policy: String = "", controllers: String? = nil, extraConfig: String = "",
-         ledger: Data? = nil, tls: String? = nil, keepMounts: Bool = false) throws {
+         ledger: Data? = nil, tls: String? = nil, keepMounts: Bool = false, descriptorLimit: Int? = nil) throws {
         self.keepMounts = keepMounts
+        self.descriptorLimit = descriptorLimit
+        if let tls, tls.contains("insecure: true") {
+            let token = tls.firstMatch(of: /bearer-token: *([^ ,}]+)/).map { String($0.1) }
+            insecureToken = .some(token)
+        } else {
+            insecureToken = nil
+        }
         host = try TestHostNamespace.make(tag: tag)
         do {
             directory = try TemporaryDirectory(tag)
@@ -54,24 +65,32 @@ final class AgentUnderTest: @unchecked Sendable {
             \(extraConfig)
             """
             try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-            process = try Self.launch(host: host, configPath: configPath, log: directory.path + "/agent.log", keepMounts: keepMounts)
+            process = try Self.launch(host: host, configPath: configPath, log: directory.path + "/agent.log", keepMounts: keepMounts,
+                                      descriptorLimit: descriptorLimit)
         } catch {
             host.destroy()
             throw error
         }
     }
 
-    private static func launch(host: TestHostNamespace, configPath: String, log: String, keepMounts: Bool) throws -> SpawnedProcess {
-        // `ip netns exec` and `nsenter` enter the namespace and exec the agent in the same
+    private static func launch(host: TestHostNamespace, configPath: String, log: String, keepMounts: Bool,
+                               descriptorLimit: Int?) throws -> SpawnedProcess {
+        // `prlimit`, `ip netns exec` and `nsenter` each set up and exec the next in the same
         // process, so the pid we hold is the agent's.
+        let limit = descriptorLimit.map { ["/usr/bin/prlimit", "--nofile=\($0):\($0)", "--"] } ?? []
         let enter = keepMounts ? ["/usr/bin/nsenter", "--net=/run/netns/\(host.name)"] : ["/usr/sbin/ip", "netns", "exec", host.name]
-        return try SpawnedProcess(enter + [agentBinary, "--config", configPath], logPath: log)
+        return try SpawnedProcess(limit + enter + [agentBinary, "--config", configPath], logPath: log)
     }
 
+    /// A client with `credentials`, or in the insecure mode the plaintext one (with the token).
     func client(_ credentials: TestPKI.Credentials = .controller, timeout: Double = 3) throws -> HTTPAgentClient {
-        HTTPAgentClient(endpoint: endpoint, security: .mutualTLS(try pki.clientContext(credentials)),
-                        timeout: .milliseconds(Int64(timeout * 1000)))
+        let security: HTTPAgentClient.Security
+        if let token = insecureToken { security = .insecure(bearerToken: token) } else { security = .mutualTLS(try pki.clientContext(credentials)) }
+        return HTTPAgentClient(endpoint: endpoint, security: security, timeout: .milliseconds(Int64(timeout * 1000)))
     }
+
+    /// Sends `signal` to the agent (by its pid).
+    func signal(_ number: Int32) { process.signal(number) }
 
     /// Waits until the agent answers its health endpoint (it probes the kernel at start).
     func waitUntilServing(timeout: Double = 15) async throws {
@@ -92,7 +111,8 @@ final class AgentUnderTest: @unchecked Sendable {
 
     func restart() async throws {
         process.kill()
-        process = try Self.launch(host: host, configPath: configPath, log: directory.path + "/agent.log", keepMounts: keepMounts)
+        process = try Self.launch(host: host, configPath: configPath, log: directory.path + "/agent.log", keepMounts: keepMounts,
+                                  descriptorLimit: descriptorLimit)
         try await waitUntilServing()
     }
 

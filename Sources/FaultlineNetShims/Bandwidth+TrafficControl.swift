@@ -104,7 +104,9 @@ public struct BandwidthShim: NetFaultShim {
                     _ = try TrafficControlOwnership.installRoot(netlink: netlink, device: spec.device, handle: handle,
                                                                 kind: "tbf") { try Self.configureTBF($0, spec) }
                 } else {
-                    try applyClassified(netlink: netlink, spec: spec, handle: handle, undo: undo)
+                    try ClassifierRoot.install(netlink: netlink, device: spec.device, handle: handle, undo: undo,
+                                               shapedDestinations: spec.peers, exemptions: spec.exemptions,
+                                               leafKind: "tbf") { try Self.configureTBF($0, spec) }
                 }
             }
         case .ingress:
@@ -115,53 +117,6 @@ public struct BandwidthShim: NetFaultShim {
 
     public func revert(_ undo: TrafficControlUndo) throws {
         try TrafficControlOwnership.revert(undo)
-    }
-
-    /// htb root `X:` as a classifier only: one class `X:1` that never throttles, whose leaf
-    /// is the `tbf` that shapes. Unclassified traffic goes to `X:1` when the whole device is
-    /// limited, or directly (unshaped) when only `peers` are; the management filters name
-    /// the root itself, `X:0`, which htb sends directly.
-    ///
-    /// Why tbf shapes, not the htb class: htb charges a GSO packet (up to 64 KiB on veth)
-    /// whole, so at 8 kbit/s it sends 64 KiB and then nothing for a minute; tbf segments a
-    /// packet larger than its bucket, and its byte limit bounds the queueing delay
-    /// (`latency`), as the plain-tbf path does. The kernel logs once per fault that htb's
-    /// leaf "is non-work-conserving": expected, tbf holds packets back on purpose.
-    private func applyClassified(netlink: RouteNetlink, spec: BandwidthSpec, handle: UInt32,
-                                 undo: TrafficControlUndo) throws {
-        let wholeDevice = spec.peers.isEmpty
-        let index = try TrafficControlOwnership.installRoot(netlink: netlink, device: spec.device, handle: handle,
-                                                            kind: "htb") { qdisc in
-            let defaultClass: UInt32 = wholeDevice ? 1 : 0
-            try RouteNetlink.check("rtnl_htb_set_defcls(\(defaultClass))", rtnl_htb_set_defcls(qdisc, defaultClass))
-        }
-        do {
-            let classid = handle | 1
-            try netlink.addClass(ifindex: index, parent: handle, classid: classid, kind: "htb") { tclass in
-                // Above any rate a fault may ask for (< 16 Gbit/s): the class never throttles.
-                let unthrottled = UInt32.max
-                try RouteNetlink.check("rtnl_htb_set_rate", rtnl_htb_set_rate(tclass, unthrottled))
-                try RouteNetlink.check("rtnl_htb_set_ceil", rtnl_htb_set_ceil(tclass, unthrottled))
-                try RouteNetlink.check("rtnl_htb_set_rbuffer", rtnl_htb_set_rbuffer(tclass, 1 << 20))
-                try RouteNetlink.check("rtnl_htb_set_cbuffer", rtnl_htb_set_cbuffer(tclass, 1 << 20))
-                try RouteNetlink.check("rtnl_htb_set_quantum", rtnl_htb_set_quantum(tclass, 60_000))
-            }
-            try netlink.addQdisc(ifindex: index, parent: classid, handle: 0, kind: "tbf", flags: fl_nlm_f_create(),
-                                 description: "tbf under \(RouteNetlink.handleText(classid))") { try Self.configureTBF($0, spec) }
-            try ManagementClassifier.steerEgress(netlink: netlink, ifindex: index, parent: handle, classid: handle,
-                                                 exemptions: spec.exemptions)
-            for peer in spec.peers {
-                try netlink.addU32Filter(ifindex: index, parent: handle, priority: IngressRedirect.redirectPriority,
-                                         protocol: IngressRedirect.ethernetIPv4) { filter in
-                    try IngressRedirect.addAddressKey(filter, peer, offset: 16)
-                    try RouteNetlink.check("rtnl_u32_set_classid", rtnl_u32_set_classid(filter, classid))
-                    try RouteNetlink.check("rtnl_u32_set_cls_terminal", rtnl_u32_set_cls_terminal(filter))
-                }
-            }
-        } catch {
-            try? TrafficControlOwnership.revert(undo)
-            throw error
-        }
     }
 
     private func applyIngress(_ spec: BandwidthSpec, undo: TrafficControlUndo, handle: UInt32) throws {

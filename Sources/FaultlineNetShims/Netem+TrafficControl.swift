@@ -3,8 +3,10 @@ import CNLRoute
 /// netem (delay, jitter, correlation, distribution, loss, duplicate, corrupt, reorder),
 /// through libnl-route-3, where the kernel has `sch_netem`.
 ///
-/// - Egress: netem as the device's root qdisc, every packet leaving it (one root qdisc of
-///   ours, see `TrafficControlOwnership`; revert deletes it).
+/// - Egress: netem on every packet leaving the device (one root qdisc of ours, see
+///   `TrafficControlOwnership`; revert deletes it). With `exemptions`, the root is an htb
+///   classifier with netem as its leaf (`ClassifierRoot`), so the agent's answers to its
+///   controller are never duplicated, corrupted or reordered; without, netem is the root.
 /// - Ingress: packets arriving from `peers` (all, when empty) are redirected to an ifb of our
 ///   own whose root is netem (`IngressRedirect`); the management channel's packets are
 ///   exempt. This is how latency is injected on hosts that have netem: it matches the
@@ -27,7 +29,8 @@ public struct NetemSpec: Sendable, Codable, Hashable {
     public var direction: Direction
     /// Ingress only: sources whose packets netem acts on (IPv4); empty: every packet.
     public var peers: [IPNetwork]
-    /// Ingress only: traffic netem never touches (the management channel).
+    /// Traffic netem never touches (the management channel): on ingress the controller
+    /// calling the agent's port, on egress the agent's answers. IPv4 only (u32 keys).
     public var exemptions: [ManagementExemption]
     public var delay: Duration
     public var jitter: Duration
@@ -98,9 +101,13 @@ public struct NetemShim: NetFaultShim {
         }
         switch spec.direction {
         case .egress:
-            guard spec.peers.isEmpty, spec.exemptions.isEmpty else {
-                throw NetShimError.invalidSpec("egress netem acts on the whole device: peers and exemptions apply to ingress only")
+            guard spec.peers.isEmpty else {
+                throw NetShimError.invalidSpec("egress netem acts on the whole device: peers apply to ingress only")
             }
+            if spec.exemptions.contains(where: { ($0.address?.family ?? .ipv4) != .ipv4 }) {
+                throw NetShimError.invalidSpec("netem exemptions must be IPv4 (u32 keys are IPv4 here)")
+            }
+            try spec.exemptions.forEach { try $0.validate() }
             return TrafficControlUndo(namespace: spec.namespace, device: spec.device,
                                       rootHandle: TrafficControlOwnership.rootHandle(for: id), ingressRedirect: false, ifb: nil)
         case .ingress:
@@ -124,9 +131,15 @@ public struct NetemShim: NetFaultShim {
         }
         try NamespaceThread.run(in: .init(spec.namespace)) {
             let netlink = try RouteNetlink()
-            _ = try TrafficControlOwnership.installRoot(netlink: netlink, device: spec.device,
-                                                        handle: handle, kind: "netem") { qdisc in
-                try Self.configure(qdisc, spec)
+            if spec.exemptions.isEmpty {
+                _ = try TrafficControlOwnership.installRoot(netlink: netlink, device: spec.device,
+                                                            handle: handle, kind: "netem") { qdisc in
+                    try Self.configure(qdisc, spec)
+                }
+            } else {
+                try ClassifierRoot.install(netlink: netlink, device: spec.device, handle: handle, undo: undo,
+                                           shapedDestinations: [], exemptions: spec.exemptions,
+                                           leafKind: "netem") { try Self.configure($0, spec) }
             }
         }
         return undo

@@ -77,7 +77,12 @@ struct AgentManagementFlowTests {
         #expect(try qdiscs(agent) == qdiscsBefore)
 
         // The same limit as one plain tbf for the whole device (the mechanism before this
-        // change): the renewals queue behind the bulk traffic and time out.
+        // change): the renewals queue behind the bulk traffic and time out. A fresh bulk
+        // flow: the first one's TCP may sit in retransmission backoff from the shaping.
+        bulk.stop()
+        let secondBulk = try BulkFlow(from: agent.host.name, to: agent.host.controllerAddress, port: 9101)
+        defer { secondBulk.stop() }
+        try await Task.sleep(for: .milliseconds(300))
         try tc(agent, ["qdisc", "add", "dev", "eth0", "root", "handle", "1:", "tbf", "rate", "8kbit", "burst", "32k", "latency", "50ms"])
         defer { _ = try? tc(agent, ["qdisc", "del", "dev", "eth0", "root"]) }
         try await Task.sleep(for: .seconds(1.5))

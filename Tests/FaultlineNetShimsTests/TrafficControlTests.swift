@@ -51,6 +51,29 @@ struct TrafficControlTests {
         expectSameState(before, try net.kernelState(net.aName))
     }
 
+    @Test("egress netem corrupting every packet spares the agent's answers to its controller (needs sch_netem: runs in the QEMU guests)",
+          .enabled(if: NetemShim().availability().isAvailable, "kernel has no sch_netem: see netemDetection"))
+    func netemEgressExemption() throws {
+        let net = try TestNetwork.make()
+        defer { net.destroy() }
+        let before = try net.kernelState(net.aName)
+        // a is the agent (port 7433), b its controller.
+        let agentPort = try Traffic.tcpListener(in: net.a, address: net.addressA, port: 7433)
+        let otherPort = try Traffic.tcpListener(in: net.a, address: net.addressA, port: 7434)
+        defer { close(agentPort); close(otherPort) }
+        let shim = NetemShim()
+        let undo = try shim.apply(NetemSpec(namespace: net.a, device: net.vethA, exemptions: [
+            ManagementExemption(address: try IPNetwork(net.addressB), port: 7433)], corruptPercent: 100), for: net.faultID("corrupt"))
+        let managed = try Traffic.tcpConnect(in: net.b, to: net.addressA, port: 7433, timeout: 1)
+        let other = try Traffic.tcpConnect(in: net.b, to: net.addressA, port: 7434, timeout: 1)
+        managed.map { _ = close($0) }
+        other.map { _ = close($0) }
+        try shim.revert(undo)
+        #expect(managed != nil, "the agent's SYN-ACK from port 7433 was corrupted")
+        #expect(other == nil, "a SYN-ACK from another port escaped 100 % corruption")
+        expectSameState(before, try net.kernelState(net.aName))
+    }
+
     @Test("egress tbf at 50 mbit/s: TCP within ±10 %; revert restores qdiscs exactly")
     func egressTBF() throws {
         let net = try TestNetwork.make()

@@ -13,8 +13,9 @@ import FaultlineNetShims
 ///   peer address, the management channel exempt: in-kernel, no per-packet trip to user
 ///   space), else the NFQUEUE delay engine (this machine's kernel has no netem). Both act on
 ///   packets arriving from the fault's peers, so a plan means the same on either host.
-/// - duplicate, corrupt, reorder → netem (only it can), on one device, no peer filter;
-///   refused with the reason where the kernel has no netem.
+/// - duplicate, corrupt, reorder → netem (only it can), on one device, no peer filter, the
+///   agent's answers to its controller steered around it; refused with the reason where the
+///   kernel has no netem.
 /// - bandwidth → tbf/htb on egress, or ingress through an ifb.
 public struct NetworkFaultMapping: Sendable {
     /// What carries latency on this host (decided once, from the kernel's abilities).
@@ -67,15 +68,15 @@ public struct NetworkFaultMapping: Sendable {
                                                 correlationPercent: l.correlation.points))
         case .duplicate(let d):
             let device = try netemDevice(d.filter)
-            return .netem(NetemSpec(namespace: namespace, device: device, duplicatePercent: d.percent.points,
+            return .netem(NetemSpec(namespace: namespace, device: device, exemptions: exemptions, duplicatePercent: d.percent.points,
                                     duplicateCorrelationPercent: d.correlation.points))
         case .corrupt(let c):
             let device = try netemDevice(c.filter)
-            return .netem(NetemSpec(namespace: namespace, device: device, corruptPercent: c.percent.points,
+            return .netem(NetemSpec(namespace: namespace, device: device, exemptions: exemptions, corruptPercent: c.percent.points,
                                     corruptCorrelationPercent: c.correlation.points))
         case .reorder(let r):
             let device = try netemDevice(r.filter)
-            return .netem(NetemSpec(namespace: namespace, device: device, delay: r.delay.duration,
+            return .netem(NetemSpec(namespace: namespace, device: device, exemptions: exemptions, delay: r.delay.duration,
                                     reorderPercent: r.percent.points, reorderCorrelationPercent: r.correlation.points))
         case .bandwidth(let b):
             guard let device = b.filter.device ?? defaultDevice else { throw .refused("bandwidth needs a device: name one in the fault or in the agent's config (device)") }

@@ -109,7 +109,7 @@ public final class PlanParser {
     func checkRenewalMargin(_ settings: Settings, _ f: Fields) {
         let slowest = TimeSpan(nanoseconds: settings.lease.nanoseconds / 3) + settings.agentTimeout
         guard slowest >= settings.lease, let node = f.value("settings") else { return }
-        let keep = TimeSpan(nanoseconds: settings.lease.nanoseconds * 2 / 3)
+        let keep = TimeSpan.milliseconds(settings.lease.nanoseconds * 2 / 3 / 1_000_000)  // whole ms: "3.333s"
         sink.warning(node.mark, "settings.agent-timeout",
                      "with lease \(settings.lease), a renewal sent at lease/3 that waits the whole agent-timeout (\(settings.agentTimeout)) leaves no time to retry before the lease runs out; keep agent-timeout below \(keep) or lengthen the lease")
     }

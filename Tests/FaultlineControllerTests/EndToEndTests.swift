@@ -18,8 +18,8 @@ struct EndToEndTests {
         try TestPlans.parse("version: 1\ntitle: e2e\n" + cluster.inventoryYAML + body)
     }
 
-    func engine(_ cluster: TestCluster, _ plan: Plan) throws -> RunEngine {
-        RunEngine(plan: plan, inventory: cluster.inventory, clients: try cluster.clients(),
+    func engine(_ cluster: TestCluster, _ plan: Plan, agentTimeout: TimeSpan = .seconds(5)) throws -> RunEngine {
+        RunEngine(plan: plan, inventory: cluster.inventory, clients: try cluster.clients(timeout: agentTimeout),
                   configuration: RunConfiguration(seed: 3, runShort: "e2e\(cluster.tag)", historyDirectory: cluster.dir))
     }
 
@@ -248,8 +248,7 @@ struct EndToEndTests {
           - partition: { isolate: first, from: web, duration: 6s }
         settings: { lease: 3s, agent-timeout: 2500ms }
         """)
-        let e = RunEngine(plan: p, inventory: cluster.inventory, clients: try cluster.clients(timeout: .milliseconds(2500)),
-                          configuration: RunConfiguration(seed: 3, runShort: "e2e\(cluster.tag)", historyDirectory: cluster.dir))
+        let e = try engine(cluster, p, agentTimeout: .milliseconds(2500))
         let run = Task { await e.run() }
         let applied = await waitUntil(15) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
         try #require(applied != nil, "\(cluster.logs())")

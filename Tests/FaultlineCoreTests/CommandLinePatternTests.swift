@@ -63,7 +63,7 @@ import Testing
     /// Random patterns over a small grammar against NSRegularExpression (a backtracking
     /// engine with the same semantics for "is there a match"), on random short texts.
     @Test func agreesWithFoundationOnRandomPatterns() throws {
-        var rng = SplitMix(seed: 0xF1)
+        var rng = SeededGenerator(seed: 0xF1)
         func atom(_ depth: Int) -> String {
             switch rng.next() % (depth > 2 ? 4 : 7) {
             case 0: return "a"
@@ -102,18 +102,5 @@ import Testing
         #expect(try CommandLinePattern("(a+)+$").matches(text) == false)
         #expect(try CommandLinePattern("(a|aa)*b").matches(text) == false)
         #expect(try CommandLinePattern("(a+)+!$").matches(text) == true)
-    }
-}
-
-/// A small deterministic generator for the property test.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

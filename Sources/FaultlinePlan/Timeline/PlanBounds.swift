@@ -62,9 +62,9 @@ public enum PlanBounds {
             return longest
         case .repeatSteps(let times, let every, let steps):
             // Iterations start max(iteration, every) apart; the last one runs to its end.
-            guard let once = duration(steps), times > 0 else { return times > 0 ? nil : .zero }
+            guard let once = duration(steps) else { return nil }
             let stride = max(once, every ?? once)
-            let (gaps, overflow) = stride.nanoseconds.multipliedReportingOverflow(by: Int64(times - 1))
+            let (gaps, overflow) = stride.nanoseconds.multipliedReportingOverflow(by: Int64(max(times - 1, 0)))
             guard !overflow else { return nil }
             return checkedSum(TimeSpan(nanoseconds: gaps), once)
         }

@@ -7,8 +7,9 @@ import Testing
 /// and print a readable timeline.
 struct ExperimentsTests {
     static let folder = repositoryRoot.appendingPathComponent("Experiments")
+    /// Plans only: `inventory*.yaml` files are inventories (tested below as such).
     static let files: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
-        .filter { $0.hasSuffix(".yaml") }.sorted()
+        .filter { $0.hasSuffix(".yaml") && !$0.hasPrefix("inventory") }.sorted()
 
     @Test func thereAreAtLeastSixPlans() {
         #expect(Self.files.count >= 6)
@@ -39,6 +40,27 @@ struct ExperimentsTests {
     static func labLayout(for file: String) -> Inventory {
         for service in ["redis", "haproxy"] where file.hasPrefix(service + "-") { return LabInventory.layout(service: service) }
         return LabInventory.layout()
+    }
+
+    /// docs/install.md tells readers to copy the example inventory and point the etcd plans
+    /// at it: it must load, and every etcd plan must resolve its targets against it.
+    @Test func exampleInventoryLoadsAndFitsTheEtcdPlans() throws {
+        let path = Self.folder.appendingPathComponent("inventory.example.yaml").path
+        let inventory: Inventory
+        switch PlanParser.loadInventory(path: path) {
+        case .success(let inv): inventory = inv
+        case .failure(let e): Issue.record("\(e)"); return
+        }
+        #expect(inventory.hosts.map(\.name) == ["etcd-1", "etcd-2", "etcd-3"])
+        #expect(inventory.hosts.allSatisfy { $0.labels["role"] == "etcd" && $0.agent.hasPrefix("https://") })
+        for file in Self.files where file.hasPrefix("etcd-") {
+            guard case .success(let plan) = PlanParser.load(path: Self.folder.appendingPathComponent(file).path) else {
+                Issue.record("\(file) invalid"); continue
+            }
+            let printed = PlanPrinter(plan: plan, inventory: inventory, inventoryNote: "file", seed: 1, seedNote: "test").render()
+            #expect(printed.contains("etcd-1"), "\(file)")
+            #expect(!printed.contains("cannot compute") && !printed.contains("cannot resolve"), "\(file): \(printed)")
+        }
     }
 
     @Test func leaderIsolationPrintsItsTimeline() throws {

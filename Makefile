@@ -8,8 +8,16 @@ APT_PACKAGES := nftables libnftables-dev libnl-route-3-dev libnl-3-dev libnetfil
                 redis-server redis-sentinel golang-go gcc pkg-config chromium python3-venv haproxy prometheus \
                 qemu-system-x86 busybox-static kmod binutils
 FAULTLINE    := .build/debug/faultline
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+INSTALL      ?= install
+# The systemd unit starts /usr/local/bin/faultline-agent; install rewrites that path to
+# $(PREFIX)/bin so the unit runs the binary it was installed with. Units under
+# /usr/local/lib/systemd/system (and /usr/lib/...) are on systemd's search path.
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+AGENT_UNIT   := Agents/systemd/faultline-agent.service
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test demo bench release install clean
 
 all: build
 
@@ -60,6 +68,27 @@ bench: deps
 	for p in controller-bench faultline-agent faultline; do $(SWIFT) build -c release --product $$p || exit 1; done; \
 	  .build/release/controller-bench --agent .build/release/faultline-agent && \
 	  Benchmarks/controller/run-vs-chaostoolkit.sh .build/release/faultline .build/release/faultline-agent 10
+
+# Release binaries with the Swift runtime and Foundation linked in (--static-swift-stdlib):
+# a host needs only the C libraries listed in docs/install.md, not a Swift toolchain.
+# Needs the -dev packages docs/install.md lists (`make deps` installs them and more).
+release:
+	$(SWIFT) build -c release --static-swift-stdlib --product faultline $(SWIFT_FLAGS)
+	$(SWIFT) build -c release --static-swift-stdlib --product faultline-agent $(SWIFT_FLAGS)
+
+# Installs what `make release` built (it does not build: run `make release` first, as the
+# user who owns .build). agent.yaml is installed only if absent, so an edited one survives;
+# it is 0644 root (the agent runs as the faultline user and must read it; keys are separate).
+install:
+	@for b in faultline faultline-agent; do \
+	  test -x .build/release/$$b || { echo "missing .build/release/$$b: run 'make release' first" >&2; exit 1; }; \
+	done
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/faultline
+	$(INSTALL) -m 0755 .build/release/faultline $(DESTDIR)$(PREFIX)/bin/faultline
+	$(INSTALL) -m 0755 .build/release/faultline-agent $(DESTDIR)$(PREFIX)/bin/faultline-agent
+	sed 's|^ExecStart=/usr/local/bin/faultline-agent|ExecStart=$(PREFIX)/bin/faultline-agent|' $(AGENT_UNIT) > $(DESTDIR)$(UNITDIR)/faultline-agent.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/faultline-agent.service
+	test -e $(DESTDIR)/etc/faultline/agent.yaml || $(INSTALL) -m 0644 Agents/agent.yaml $(DESTDIR)/etc/faultline/agent.yaml
 
 clean:
 	rm -rf .build

@@ -28,7 +28,7 @@ struct Faultline: ParsableCommand {
         version: "0.1.0",
         groupedSubcommands: [
             CommandGroup(name: "Plans", subcommands: [Validate.self, PlanCommand.self]),
-            CommandGroup(name: "Experiments", subcommands: [Run.self, Halt.self]),
+            CommandGroup(name: "Experiments", subcommands: [Run.self, Halt.self, Report.self]),
             CommandGroup(name: "Agents", subcommands: [Certs.self]),
             CommandGroup(name: "Consistency", subcommands: Faultline.consistencyCommands),
             CommandGroup(name: "Lab", subcommands: [LabCommand.self, Demo.self]),

@@ -2,6 +2,9 @@
 # Both install what is missing on a fresh Debian machine first (as root: apt-get).
 
 SWIFT        ?= swift
+# The one version (the VERSION file; Sources/FaultlineCore/FaultlineVersion.swift holds the
+# same string for the binaries, and FaultlineVersionTests checks that the two agree).
+VERSION      := $(shell cat VERSION)
 SWIFT_FLAGS  ?=
 APT_PACKAGES := nftables libnftables-dev libnl-route-3-dev libnl-3-dev libnetfilter-queue-dev \
                 libnfnetlink-dev libmnl-dev libcap-dev iptables iproute2 etcd-server etcd-client \
@@ -17,7 +20,7 @@ INSTALL      ?= install
 UNITDIR      ?= $(PREFIX)/lib/systemd/system
 AGENT_UNIT   := Agents/systemd/faultline-agent.service
 
-.PHONY: all deps build test demo bench release install clean
+.PHONY: all deps build test demo bench release install clean version
 
 all: build
 
@@ -89,6 +92,10 @@ install:
 	sed 's|^ExecStart=/usr/local/bin/faultline-agent|ExecStart=$(PREFIX)/bin/faultline-agent|' $(AGENT_UNIT) > $(DESTDIR)$(UNITDIR)/faultline-agent.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/faultline-agent.service
 	test -e $(DESTDIR)/etc/faultline/agent.yaml || $(INSTALL) -m 0644 Agents/agent.yaml $(DESTDIR)/etc/faultline/agent.yaml
+
+# Prints the version `make deb` packages (FaultlineVersionTests compares it with the binaries').
+version:
+	@echo $(VERSION)
 
 clean:
 	rm -rf .build

@@ -6,10 +6,12 @@ SWIFT        ?= swift
 # same string for the binaries, and FaultlineVersionTests checks that the two agree).
 VERSION      := $(shell cat VERSION)
 SWIFT_FLAGS  ?=
+# systemd: systemd-analyze, which checks the agent's unit; libcap2-bin: setcap/getcap, which
+# the Debian package's postinst and its test use.
 APT_PACKAGES := nftables libnftables-dev libnl-route-3-dev libnl-3-dev libnetfilter-queue-dev \
                 libnfnetlink-dev libmnl-dev libcap-dev iptables iproute2 etcd-server etcd-client \
                 redis-server redis-sentinel golang-go gcc pkg-config chromium python3-venv haproxy prometheus \
-                qemu-system-x86 busybox-static kmod binutils
+                qemu-system-x86 busybox-static kmod binutils systemd libcap2-bin
 FAULTLINE    := .build/debug/faultline
 PREFIX       ?= /usr/local
 DESTDIR      ?=

@@ -11,6 +11,8 @@ import Foundation
 public struct Journal: Codable, Sendable {
     public static let schema = "faultline.journal/1"
     public var schema: String = Journal.schema
+    /// The version of the `faultline` that ran (absent in journals written before it was recorded).
+    public var faultlineVersion: String? = FaultlineVersion.current
     public var plan: PlanSummary
     public var seed: UInt64
     public var startedAt: Date
@@ -35,6 +37,7 @@ public struct Journal: Codable, Sendable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         schema = try c.decode(String.self, forKey: .schema)
+        faultlineVersion = try c.decodeIfPresent(String.self, forKey: .faultlineVersion)
         plan = try c.decode(PlanSummary.self, forKey: .plan)
         seed = try c.decode(UInt64.self, forKey: .seed)
         startedAt = try c.decode(Date.self, forKey: .startedAt)

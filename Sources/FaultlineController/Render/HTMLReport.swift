@@ -11,7 +11,7 @@ public enum HTMLReport {
         let checks = analysis.checks
         var h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n"
-        h += "<meta name=\"generator\" content=\"faultline \(Markup.attribute(journal.schema))\">\n"
+        h += "<meta name=\"generator\" content=\"faultline \(Markup.attribute(journal.faultlineVersion ?? "")) \(Markup.attribute(journal.schema))\">\n"
         h += "<title>\(e(journal.plan.title)) — \(e(journal.outcome?.rawValue ?? "unfinished"))</title>\n"
         h += "<style>\n\(style)\n</style>\n</head>\n<body>\n"
         h += header(journal, analysis)
@@ -46,6 +46,7 @@ public enum HTMLReport {
             ("seed", String(j.seed)),
             ("started", RenderFormat.wall(j.startedAt)),
         ]
+        if let version = j.faultlineVersion { facts.append(("faultline", version)) }
         if let ended = j.endedAt { facts.append(("ended", RenderFormat.wall(ended))) }
         facts.append(("duration", RenderFormat.duration(a.endT)))
         facts.append(("hosts", j.hosts.isEmpty ? "none" : j.hosts.map(\.name).joined(separator: ", ")))

@@ -24,6 +24,7 @@ public enum JUnitWriter {
         x += "    <properties>\n"
         var properties: [(String, String)] = [
             ("schema", journal.schema),
+            ("faultline-version", journal.faultlineVersion ?? "unknown"),
             ("plan", journal.plan.file),
             ("title", journal.plan.title),
             ("seed", String(journal.seed)),

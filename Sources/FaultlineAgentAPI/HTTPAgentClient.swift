@@ -112,7 +112,7 @@ public final class HTTPAgentClient: AgentClient, @unchecked Sendable {
         do {
             return try await bootstrap.connect(host: endpoint.address, port: endpoint.port).get()
         } catch {
-            throw AgentCallError(endpoint: endpoint, status: nil, reason: "\(error)")
+            throw AgentCallError(endpoint: endpoint, status: nil, reason: ConnectionFailure.describe(error, endpoint: endpoint, timeout: timeout))
         }
     }
 
@@ -157,7 +157,7 @@ public final class HTTPAgentClient: AgentClient, @unchecked Sendable {
             throw error
         } catch {
             channel.close(promise: nil)
-            throw AgentCallError(endpoint: endpoint, status: nil, reason: "\(error)")
+            throw AgentCallError(endpoint: endpoint, status: nil, reason: ConnectionFailure.describe(error, endpoint: endpoint, timeout: timeout))
         }
     }
 }

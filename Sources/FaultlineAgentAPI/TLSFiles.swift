@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOSSL
 
 /// The three PEM files mutual TLS needs on either side: the installation's CA, this
@@ -14,7 +17,7 @@ public struct TLSFiles: Sendable, Hashable, Codable {
         var config = TLSConfiguration.makeServerConfiguration(certificateChain: try chain(), privateKey: .privateKey(try privateKey()))
         config.minimumTLSVersion = .tlsv12
         config.certificateVerification = .noHostnameVerification
-        config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+        config.trustRoots = .certificates(try Self.load("CA certificate", ca) { try NIOSSLCertificate.fromPEMFile(ca) })
         return try NIOSSLContext(configuration: config)
     }
 
@@ -25,13 +28,34 @@ public struct TLSFiles: Sendable, Hashable, Codable {
         config.minimumTLSVersion = .tlsv12
         config.certificateChain = try chain()
         config.privateKey = .privateKey(try privateKey())
-        config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+        config.trustRoots = .certificates(try Self.load("CA certificate", ca) { try NIOSSLCertificate.fromPEMFile(ca) })
         config.certificateVerification = .fullVerification
         return try NIOSSLContext(configuration: config)
     }
 
     private func chain() throws -> [NIOSSLCertificateSource] {
-        try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
+        try Self.load("certificate", certificate) { try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) } }
     }
-    private func privateKey() throws -> NIOSSLPrivateKey { try NIOSSLPrivateKey(file: key, format: .pem) }
+    private func privateKey() throws -> NIOSSLPrivateKey {
+        try Self.load("private key", key) { try NIOSSLPrivateKey(file: key, format: .pem) }
+    }
+
+    /// Loads one PEM file, naming it and what is wrong in words (NIOSSL says
+    /// `failedToLoadCertificate` without a path; Foundation a Cocoa error dump).
+    public static func load<T>(_ what: String, _ path: String, _ body: () throws -> T) throws -> T {
+        if access(path, F_OK) != 0 {
+            throw TLSFileError(description: "the \(what) \(path) does not exist (`faultline certs init` and `certs issue` write these files)")
+        }
+        if access(path, R_OK) != 0 {
+            throw TLSFileError(description: "the \(what) \(path) cannot be read: \(String(cString: strerror(errno)))")
+        }
+        do { return try body() } catch {
+            throw TLSFileError(description: "the \(what) \(path) is not a usable PEM \(what) (\(error))")
+        }
+    }
+}
+
+/// A TLS file that is missing, unreadable or not what it should be, with its path.
+public struct TLSFileError: Error, Sendable, CustomStringConvertible {
+    public var description: String
 }

@@ -50,6 +50,23 @@ public enum CallerFile {
         return .failure(Failure(message: "it is larger than \(size(limit)); \(kind) holds at most \(size(limit))"))
     }
 
+    /// At most `limit` bytes of standard input (a plan piped in as `-`); more is refused,
+    /// not cut. Reads until end of input, as a pipe or a redirected file gives it.
+    public static func readStandardInput(limit: Int, kind: String) -> Result<[UInt8], Failure> {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while bytes.count <= limit {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(STDIN_FILENO, $0.baseAddress, min($0.count, limit + 1 - bytes.count)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(Failure(message: "cannot read standard input: \(errorText(errno))"))
+            }
+            if count == 0 { return .success(bytes) }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return .failure(Failure(message: "standard input holds more than \(size(limit)); \(kind) holds at most \(size(limit))"))
+    }
+
     private static func openFailure(_ code: Int32) -> String {
         switch code {
         case ENOENT: "no such file"

@@ -51,7 +51,10 @@ struct Certs: ParsableCommand {
     struct Issue: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Issue a certificate for an agent or a controller from the CA in --dir.",
-            discussion: "Writes NAME.pem and NAME-key.pem next to the CA.")
+            discussion: """
+            Writes NAME.pem and NAME-key.pem next to the CA. Refuses when either exists (a host \
+            using that key would stop being trusted the moment it is replaced), unless --force.
+            """)
 
         @Argument(help: "agent or controller.")
         var role: CertificateAuthority.Role
@@ -70,6 +73,9 @@ struct Certs: ParsableCommand {
 
         @Option(help: "Days the certificate is valid.")
         var days = 365
+
+        @Flag(help: "Replace NAME.pem and NAME-key.pem if they exist.")
+        var force = false
 
         func validate() throws {
             guard !name.isEmpty, name.utf8.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "-._".contains($0) }) else {
@@ -90,8 +96,11 @@ struct Certs: ParsableCommand {
             } catch {
                 throw ValidationError("cannot read the CA in \(dir) (run `faultline certs init --dir \(dir)` first): \(error)")
             }
-            let leaf = try ca.issue(role: role, name: name, dnsNames: dnsNames, ipAddresses: addresses, days: days)
             let certificate = dir + "/\(name).pem", key = dir + "/\(name)-key.pem"
+            for path in [certificate, key] where !force && FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("\(path) exists: \(name) already has a certificate (use --force to replace it; whatever uses the old key stops being trusted only if you also revoke it)")
+            }
+            let leaf = try ca.issue(role: role, name: name, dnsNames: dnsNames, ipAddresses: addresses, days: days)
             try PEMFile.write(try CertificateAuthority.pem(leaf.certificate), to: certificate, mode: 0o644)
             try PEMFile.write(CertificateAuthority.pem(leaf.key), to: key, mode: 0o600)
             print("\(role.rawValue) certificate written: \(certificate) (key \(key), mode 0600)")

@@ -16,7 +16,7 @@ struct Halt: ParsableCommand {
 
         Examples:
           faultline halt --inventory lab
-          faultline halt --inventory staging.yaml --certs /etc/faultline/pki --controller ci
+          faultline halt --inventory staging.yaml --certs /etc/faultline/pki
 
         Exit codes: 0 every agent answered; 4 at least one could not be reached.
         """

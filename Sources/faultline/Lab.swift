@@ -97,13 +97,13 @@ struct LabUp: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Start a faultline-agent on every host (plans need them to inject faults).")
     var agents: Bool = true
 
-    @Option(help: "Seconds each agent and service member gets to become ready.")
-    var timeout: Int = 30
+    @Option(help: ArgumentHelp("How long each agent and service member gets to become ready, e.g. 30s or 2m.", valueName: "duration"))
+    var timeout = DurationArgument(.seconds(30))
 
     func run() throws {
         var options = LabOptions(addressing: try lab.addressing(), directory: try lab.directory(), hosts: hosts, service: service,
                                  agents: agents, faultlineBinary: CommandLineTools.faultlineBinary(),
-                                 readyTimeout: TimeInterval(timeout))
+                                 readyTimeout: timeout.seconds)
         options.guests = guests
         let chosen = options
         let summary = try CommandLineTools.blocking { try await Lab.up(chosen) { print($0) } }
@@ -135,8 +135,8 @@ struct LabExec: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.")
     var command: [String] = []
 
-    @Option(help: "Seconds to wait for the command.")
-    var timeout: Int = 60
+    @Option(help: ArgumentHelp("How long to wait for the command, e.g. 60s.", valueName: "duration"))
+    var timeout = DurationArgument(.seconds(60))
 
     func validate() throws {
         guard guest.count >= 2, guest.first == "g", Int(guest.dropFirst()) != nil else {
@@ -148,7 +148,7 @@ struct LabExec: ParsableCommand {
     func run() throws {
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
         let console = GuestConsole(labDirectory: try lab.directory(), guest: guest)
-        let result = try console.run(argv, timeout: TimeInterval(timeout))
+        let result = try console.run(argv, timeout: timeout.seconds)
         if !result.output.isEmpty { print(result.output, terminator: result.output.hasSuffix("\n") ? "" : "\n") }
         if result.status != 0 { throw ExitCode(result.status) }
     }

@@ -21,7 +21,7 @@ struct PlanCommand: ParsableCommand {
         Examples:
           faultline plan Experiments/etcd-leader-isolation.yaml
           faultline plan Experiments/chaos-monkey.yaml --seed 42
-          faultline plan Experiments/etcd-member-kill.yaml --ask-agents   # which processes each kill would hit
+          faultline plan Experiments/etcd-member-kill.yaml --ask-agents
 
         With --ask-agents, every process selector (kill, pause, clock) is sent to the agents \
         of its target's hosts, which answer with the processes it would reach right now: \
@@ -40,12 +40,14 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Ask each host's agent which processes the plan's process selectors would reach.")
     var askAgents = false
 
+    @OptionGroup var variables: PlanVariableOptions
+
     /// Used with --ask-agents.
     @OptionGroup var certificates: ControllerCertificates
 
     func run() throws {
         let parsed: Plan
-        switch PlanParser.load(path: plan) {
+        switch PlanParser.load(path: plan, inputs: variables.inputs()) {
         case .success(let p): parsed = p
         case .failure(let error):
             for d in error.diagnostics { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }

@@ -17,7 +17,7 @@ struct Report: ParsableCommand {
 
         Examples:
           faultline report runs/42/journal.json
-          faultline report faultline-7f3a.journal.json --report leader.html --junit build/faultline.xml
+          faultline report faultline-7f3a.journal.json --junit build/faultline.xml
           faultline report runs/42/journal.json --out runs/42
 
         Exit codes: 0 rendered (whatever the run's outcome); 3 the journal is unreadable or \

@@ -27,8 +27,9 @@ struct Run: ParsableCommand {
 
         Examples:
           faultline run Experiments/ci-gate.yaml --junit build/faultline.xml
-          faultline run Experiments/etcd-leader-isolation.yaml --seed 7 --report leader.html
-          faultline run Experiments/chaos-monkey.yaml --out runs/ --certs /etc/faultline/pki --controller ci
+          faultline run Experiments/etcd-leader-isolation.yaml --seed 7 --out runs/7
+          faultline run plan.yaml --out runs/ --certs /etc/faultline/pki --controller ci
+          faultline run staging.yaml --var etcd-port=2479 --out runs/staging
 
         Exit codes:
           0  the hypothesis held
@@ -59,10 +60,12 @@ struct Run: ParsableCommand {
 
     @OptionGroup var certificates: ControllerCertificates
 
+    @OptionGroup var variables: PlanVariableOptions
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let parsed: Plan
-        switch PlanParser.load(path: plan) {
+        switch PlanParser.load(path: plan, inputs: variables.inputs()) {
         case .success(let p):
             parsed = p
             for w in p.warnings { Self.stderr(w.description) }

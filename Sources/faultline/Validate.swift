@@ -13,6 +13,8 @@ struct Validate: ParsableCommand {
         Examples:
           faultline validate Experiments/etcd-leader-isolation.yaml
           faultline validate Experiments/*.yaml --format json
+          faultline validate staging.yaml --var etcd-port=2479
+          faultline validate - < plan.yaml
 
         Exit codes: 0 every plan is valid; 3 at least one is not.
         """
@@ -26,11 +28,13 @@ struct Validate: ParsableCommand {
     @Option(help: "Output format: text for people, json for tools.")
     var format: Format = .text
 
+    @OptionGroup var variables: PlanVariableOptions
+
     func run() throws {
         // Per plan: its diagnostics, errors and warnings in file order; errors make it invalid.
         var results: [(path: String, diagnostics: [Diagnostic])] = []
         for path in plans {
-            switch PlanParser.load(path: path) {
+            switch PlanParser.load(path: path, inputs: variables.inputs()) {
             case .success(let plan): results.append((path, plan.warnings))
             case .failure(let error): results.append((path, error.diagnostics))
             }
@@ -39,7 +43,7 @@ struct Validate: ParsableCommand {
         switch format {
         case .text:
             for (path, diagnostics) in results {
-                if errors(diagnostics) == 0 { print("\(path): valid") }
+                if errors(diagnostics) == 0 { print("\(path == "-" ? "<stdin>" : path): valid") }
                 for d in diagnostics { print(d.description) }
             }
             let invalid = results.filter { errors($0.diagnostics) > 0 }

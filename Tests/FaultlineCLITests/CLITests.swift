@@ -30,7 +30,7 @@ struct CLITests {
         #expect(run.stdout.split(separator: "\n").count == files.count)
     }
 
-    func faultline(_ arguments: [String]) throws -> Run {
+    func faultline(_ arguments: [String], stdin: String? = nil) throws -> Run {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -38,7 +38,12 @@ struct CLITests {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
         try process.run()
+        // Plans are small: the whole text fits the pipe's buffer before faultline reads it.
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -74,7 +79,68 @@ struct CLITests {
     @Test func missingFileIsAnInvalidPlan() throws {
         let run = try faultline("validate", "no-such-plan.yaml")
         #expect(run.status == 3)
-        #expect(run.stdout.hasPrefix("no-such-plan.yaml:0:0: error: no such file"))
+        #expect(run.stdout.hasPrefix("no-such-plan.yaml: error: no such file"), "\(run.stdout)")
+    }
+
+    /// `-` reads the plan from standard input; diagnostics name it `<stdin>`.
+    @Test func validateReadsAPlanFromStandardInput() throws {
+        let good = try String(contentsOf: Self.root.appendingPathComponent("Experiments/ci-gate.yaml"), encoding: .utf8)
+        let ok = try faultline(["validate", "-"], stdin: good)
+        #expect(ok.status == 0 && ok.stdout == "<stdin>: valid\n", "\(ok.stdout)\(ok.stderr)")
+        let bad = try faultline(["validate", "-"], stdin: "version: 1\ntitle: t\ninventory: lab\nmethod:\n  - pause: 0s\n")
+        #expect(bad.status == 3 && bad.stdout.hasPrefix("<stdin>:5:"), "\(bad.stdout)")
+    }
+
+    /// A folder or a named pipe as the plan: refused at once, named without a fake position
+    /// (a FIFO used to block the reader until a writer came).
+    @Test func nonRegularPlansAreRefusedAtOnce() throws {
+        let folder = try faultline("validate", "Experiments")
+        #expect(folder.status == 3 && folder.stdout.hasPrefix("Experiments: error: this is a folder"), "\(folder.stdout)")
+        let fifo = "/tmp/fl-cli-fifo-\(UInt32.random(in: 0...UInt32.max))"
+        try #require(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let started = Date()
+        let piped = try faultline("validate", fifo)
+        #expect(piped.status == 3 && piped.stdout.hasPrefix("\(fifo): error: this is a named pipe"), "\(piped.stdout)")
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    /// Every example in every command's help fits an 80-column terminal whole: a wrapped
+    /// example is a command nobody can paste.
+    @Test func helpExamplesDoNotWrapAt80Columns() throws {
+        let commands = [["validate"], ["plan"], ["run"], ["halt"], ["report"], ["check"], ["demo"], ["certs", "init"], ["certs", "issue"],
+                        ["certs", "revoke"], ["lab", "up"], ["lab", "down"], ["lab", "status"], ["lab", "exec"]]
+        var examples = 0
+        for command in commands {
+            let help = try faultline(command + ["--help"])
+            let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            guard let start = lines.firstIndex(of: "Examples:") else { continue }
+            for line in lines[(start + 1)...].prefix(while: { !$0.isEmpty }) {
+                examples += 1
+                #expect(line.hasPrefix("  faultline ") && line.count <= 80, "\(command.joined(separator: " ")): a wrapped or too long example line: '\(line)'")
+            }
+        }
+        #expect(examples >= 20, "only \(examples) example lines found")
+    }
+
+    /// `--var` feeds the plan's vars; `faultline plan` prints the values it used.
+    @Test func varsFromTheCommandLine() throws {
+        let plan = "version: 1\ntitle: \"wait on {{vars.env}}\"\ninventory: lab\nvars: { env: staging, wait: 2s }\nmethod:\n  - pause: \"{{vars.wait}}\"\n"
+        let printed = try faultline(["plan", "-", "--var", "wait=3s", "--seed", "1"], stdin: plan)
+        #expect(printed.status == 0 && printed.stdout.contains("Variables  env=staging (default), wait=3s (--var)"), "\(printed.stdout)\(printed.stderr)")
+        let unknown = try faultline(["validate", "-", "--var", "wiat=3s"], stdin: plan)
+        #expect(unknown.status == 3 && unknown.stdout.contains("<stdin>: error: vars: --var wiat: the plan has no variable 'wiat'"), "\(unknown.stdout)")
+        let malformed = try faultline(["validate", "-", "--var", "wait"], stdin: plan)
+        #expect(malformed.status == 64 && malformed.stderr.contains("--var expects NAME=VALUE, found 'wait'"), "\(malformed.stderr)")
+    }
+
+    /// Times on the command line are durations everywhere: a bare number is refused with
+    /// the form expected (exit 64, nothing started).
+    @Test func labTimeoutsAreDurations() throws {
+        let bare = try faultline("lab", "up", "--timeout", "30")
+        #expect(bare.status == 64 && bare.stderr.contains("--timeout"), "\(bare.stderr)")
+        let help = try faultline("lab", "up", "--help")
+        #expect(help.stdout.contains("e.g. 30s or 2m") && help.stdout.contains("default: 30s"), "\(help.stdout)")
     }
 
     @Test func planPrintsATimeline() throws {

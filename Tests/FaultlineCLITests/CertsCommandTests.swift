@@ -32,6 +32,21 @@ struct CertsCommandTests {
         #expect(verify.terminationStatus == 0 && text.contains("db-1.pem: OK") && text.contains("ci.pem: OK"), "\(text)")
     }
 
+    /// Issuing a name twice refuses and leaves the first key as it was; --force replaces it.
+    @Test func issueRefusesToOverwriteUnlessForced() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try certs(["init", "--dir", dir]).status == 0)
+        #expect(try certs(["issue", "agent", "db-1", "--dir", dir]).status == 0)
+        let key = try String(contentsOfFile: dir + "/db-1-key.pem", encoding: .utf8)
+        let again = try certs(["issue", "agent", "db-1", "--dir", dir])
+        #expect(again.status != 0 && again.stderr.contains("db-1.pem exists") && again.stderr.contains("--force"), "\(again.stderr)")
+        #expect(try String(contentsOfFile: dir + "/db-1-key.pem", encoding: .utf8) == key, "the refused issue changed the key")
+        let forced = try certs(["issue", "agent", "db-1", "--dir", dir, "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try String(contentsOfFile: dir + "/db-1-key.pem", encoding: .utf8) != key)
+    }
+
     /// What `certs issue controller NAME` writes is what `halt`/`run` read with
     /// `--certs DIR --controller NAME`: with the name the credentials load and the halt fails
     /// only at the (unreachable, 127.0.0.1:1) agent; with another name the missing file is named.
@@ -45,8 +60,16 @@ struct CertsCommandTests {
         let halt = try CLITests().faultline(["halt", "--inventory", inventory, "--certs", dir, "--controller", "ci", "--timeout", "1s"])
         #expect(!halt.stderr.contains("ci.pem") && !halt.stderr.contains("ci-key.pem"), "\(halt.stderr)")
         #expect(halt.stdout.contains("h1: FAILED: agent h1 (127.0.0.1:1) unreachable"), "halt did not reach the agent: \(halt.stdout) \(halt.stderr)")
+        // In words, not NIO's SingleConnectionFailure(… errno: 111).
+        #expect(halt.stdout.contains("connection refused by 127.0.0.1:1: is the agent running and listening there?")
+                && !halt.stdout.contains("errno"), "\(halt.stdout)")
         let wrongName = try CLITests().faultline(["halt", "--inventory", inventory, "--certs", dir, "--timeout", "1s"])
         #expect(wrongName.status != 0 && wrongName.stderr.contains(dir + "/controller.pem"), "\(wrongName.stderr)")
+        // A CA that is gone is named by its path, not as a Cocoa error dump.
+        try FileManager.default.removeItem(atPath: dir + "/ca.pem")
+        let noCA = try CLITests().faultline(["halt", "--inventory", inventory, "--certs", dir, "--controller", "ci", "--timeout", "1s"])
+        let said = noCA.stdout + noCA.stderr
+        #expect(noCA.status != 0 && said.contains("the CA certificate \(dir)/ca.pem does not exist") && !said.contains("NSCocoaErrorDomain"), "\(said)")
     }
 
     func openssl(_ arguments: [String]) throws -> String {

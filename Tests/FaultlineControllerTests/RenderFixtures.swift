@@ -30,6 +30,7 @@ enum RenderFixtures {
                                           description: "Cut the leader off from the majority, add latency everywhere, kill a follower.",
                                           tags: ["etcd", "partition"]),
                         seed: 424242, startedAt: start)
+        j.plan.variables = ["etcd-port": "2379"]
         // Fixed, so the golden files do not change with every release.
         j.faultlineVersion = "0.0.0-fixture"
         j.hosts = hostNames.enumerated().map { i, name in

@@ -30,8 +30,8 @@ struct HostileInputTests {
     @Test func binaryContentIsRefused() throws {
         let bytes: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00] + Array(repeating: 0, count: 100)
         let d = try #require(only(PlanParser.parse(bytes: bytes, file: "a.out", directory: ".")))
-        #expect(d.message.contains("NUL byte"))
-        #expect((d.line, d.column) == (1, 8))
+        // The first offending byte: ELF's 0x7F at the very start, not the NUL after "ELF".
+        #expect((d.line, d.column) == (1, 1) && d.message.contains("control character (U+007F DEL)"), "\(d)")
     }
 
     @Test func nonUTF8IsRefusedWithItsPosition() throws {
@@ -41,6 +41,25 @@ struct HostileInputTests {
         let d = try #require(only(PlanParser.parse(bytes: bytes, file: "latin1.yaml", directory: ".")))
         #expect((d.line, d.column) == (2, 11))
         #expect(d.message.contains("not valid UTF-8"))
+    }
+
+    /// Whatever rule it breaks, the first offending byte is the one reported, by its code
+    /// and position, never echoed (a terminal would run an ESC sequence).
+    @Test func theFirstOffendingByteIsReported() throws {
+        // Invalid UTF-8 on line 1, a NUL on line 3: line 1.
+        let latin1First = Array("title: caf".utf8) + [0xE9] + Array("\nversion: 1\n\u{0}\n".utf8)
+        let a = try #require(only(PlanParser.parse(bytes: latin1First, file: "a.yaml", directory: ".")))
+        #expect((a.line, a.column) == (1, 11) && a.message.contains("not valid UTF-8"), "\(a)")
+        // BEL, and a C1 control (U+009B CSI, encoded C2 9B), with their positions.
+        let bell = try #require(only(PlanParser.parse(bytes: Array("version: 1\ntitle: ding\u{7}\n".utf8), file: "b.yaml", directory: ".")))
+        #expect((bell.line, bell.column) == (2, 12) && bell.message.contains("U+0007 BEL") && !bell.description.contains("\u{7}"), "\(bell)")
+        let csi = try #require(only(PlanParser.parse(bytes: Array("version: 1\ntitle: x".utf8) + [0xC2, 0x9B] + Array("31m\n".utf8), file: "c.yaml", directory: ".")))
+        #expect((csi.line, csi.column) == (2, 9) && csi.message.contains("U+009B CSI"), "\(csi)")
+        // Tabs inside quoted text, CR LF line ends and non-ASCII letters stay fine.
+        guard case .success = PlanParser.parse(bytes: Array((basePlan.replacingOccurrences(of: "\n", with: "\r\n") + "\r\ndescription: \"café\\tau\"\r\n").utf8),
+                                               file: "ok.yaml", directory: ".") else {
+            Issue.record("CR LF and non-ASCII text must be accepted"); return
+        }
     }
 
     @Test func byteOrderMarkIsAccepted() {

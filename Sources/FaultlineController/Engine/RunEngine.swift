@@ -56,7 +56,8 @@ public final class RunEngine: Sendable {
         self.clock = clock
         targets = RunTargets(plan: plan, inventory: inventory, seed: configuration.seed,
                              dynamic: dynamic ?? ServiceTargetResolver(timeout: plan.settings.probeTimeout))
-        var journal = Journal(plan: PlanSummary(file: plan.file, title: plan.title, description: plan.description, tags: plan.tags),
+        let variables = plan.variables.isEmpty ? nil : Dictionary(plan.variables.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+        var journal = Journal(plan: PlanSummary(file: plan.file, title: plan.title, description: plan.description, tags: plan.tags, variables: variables),
                               seed: configuration.seed, startedAt: clock.wall())
         journal.hosts = inventory.hosts.map { HostSummary(name: $0.name, address: $0.address, agent: $0.agent, labels: $0.labels) }
         var h: [Int] = [], g: [Int] = []

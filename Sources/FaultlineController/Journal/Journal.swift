@@ -76,8 +76,10 @@ public struct PlanSummary: Codable, Sendable, Hashable {
     public var title: String
     public var description: String?
     public var tags: [String]
-    public init(file: String, title: String, description: String?, tags: [String]) {
-        self.file = file; self.title = title; self.description = description; self.tags = tags
+    /// The plan's `vars:` and the values this run used (absent when it has none).
+    public var variables: [String: String]?
+    public init(file: String, title: String, description: String?, tags: [String], variables: [String: String]? = nil) {
+        self.file = file; self.title = title; self.description = description; self.tags = tags; self.variables = variables
     }
 }
 

@@ -1,3 +1,4 @@
+import FaultlineAgentAPI
 import FaultlinePlan
 import NIOSSL
 import Synchronization
@@ -14,10 +15,10 @@ extension ProbeTLS {
         var config = TLSConfiguration.makeClientConfiguration()
         config.minimumTLSVersion = .tlsv12
         config.certificateVerification = insecureSkipVerify ? .none : .fullVerification
-        if let ca { config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
+        if let ca { config.trustRoots = .certificates(try TLSFiles.load("CA certificate", ca) { try NIOSSLCertificate.fromPEMFile(ca) }) }
         if let certificate, let key {
-            config.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
-            config.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            config.certificateChain = try TLSFiles.load("certificate", certificate) { try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) } }
+            config.privateKey = .privateKey(try TLSFiles.load("private key", key) { try NIOSSLPrivateKey(file: key, format: .pem) })
         }
         let context = try NIOSSLContext(configuration: config)
         Self.contexts.withLock { $0[self] = context }

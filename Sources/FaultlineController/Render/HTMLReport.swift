@@ -47,6 +47,9 @@ public enum HTMLReport {
             ("started", RenderFormat.wall(j.startedAt)),
         ]
         if let version = j.faultlineVersion { facts.append(("faultline", version)) }
+        if let variables = j.plan.variables, !variables.isEmpty {
+            facts.append(("variables", variables.keys.sorted().map { "\($0)=\(variables[$0]!)" }.joined(separator: ", ")))
+        }
         if let ended = j.endedAt { facts.append(("ended", RenderFormat.wall(ended))) }
         facts.append(("duration", RenderFormat.duration(a.endT)))
         facts.append(("hosts", j.hosts.isEmpty ? "none" : j.hosts.map(\.name).joined(separator: ", ")))

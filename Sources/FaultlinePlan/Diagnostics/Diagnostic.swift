@@ -23,7 +23,9 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "\(file):\(line):\(column): \(severity.rawValue): "
+        // A problem with the file as a whole (missing, a folder, too large) has no position:
+        // it is named by the file alone, not by a fake 0:0.
+        var text = line > 0 ? "\(file):\(line):\(column): \(severity.rawValue): " : "\(file): \(severity.rawValue): "
         if !field.isEmpty { text += "\(field): " }
         text += message
         if let suggestion { text += " (did you mean '\(suggestion)'?)" }

@@ -22,8 +22,19 @@ public struct Plan: Sendable {
     public var settings: Settings
     /// What the parser advises but does not refuse (`faultline validate` and `run` print them).
     public var warnings: [Diagnostic] = []
+    /// The plan's `vars:` and the values they took, in declaration order.
+    public var variables: [PlanVariableValue] = []
 
     public func target(named name: String) -> TargetDefinition? { targets.first { $0.name == name } }
+}
+
+/// One of the plan's `vars:` as the run used it.
+public struct PlanVariableValue: Sendable, Hashable {
+    public var name: String
+    public var value: String
+    /// `--var`, `default`, or `default, from the environment`.
+    public var source: String
+    public init(name: String, value: String, source: String) { self.name = name; self.value = value; self.source = source }
 }
 
 /// Run-wide settings with their defaults.

@@ -44,6 +44,13 @@ extension PlanParser {
         case "http":
             guard let h = Fields(body, path: p, object: "http", sink: sink, expected: "a mapping with url"),
                   let url = h.string("url", required: "the URL to call") else { return nil }
+            // Refused here rather than at run time, half way through a method.
+            if !url.lowercased().hasPrefix("http://") {
+                sink.error(h.value("url")!.mark, h.pathOf("url"), url.lowercased().hasPrefix("https://")
+                    ? "an http step speaks plain http:// only (https:// is for http and prometheus probes, with their tls settings); use a command step with curl for an https call"
+                    : "expected an http:// URL, found '\(url)'")
+                return nil
+            }
             stepKind = .action(.http(url: url, method: (h.string("method") ?? "POST").uppercased(), body: h.string("body"), timeout: h.positiveSpan("timeout")))
         case "pause":
             // `pause: 5s` waits; `pause: { process: … }` freezes processes.

@@ -27,24 +27,38 @@ public final class PlanParser {
         parse(bytes: Array(text.utf8), file: file, directory: directory)
     }
 
-    public static func parse(bytes: [UInt8], file: String, directory: String) -> Result<Plan, PlanError> {
+    public static func parse(bytes: [UInt8], file: String, directory: String, inputs: PlanInputs = PlanInputs()) -> Result<Plan, PlanError> {
         let parser = PlanParser(file: file, directory: directory)
         guard let text = PlanText.decode(bytes, sink: parser.sink),
-              let root = YAMLLoader.load(text, sink: parser.sink) else {
+              let document = YAMLLoader.load(text, sink: parser.sink) else {
             return .failure(PlanError(parser.sink.sorted()))
         }
-        let plan = parser.readPlan(root)
+        let before = parser.sink.diagnostics.count
+        let (root, variables) = PlanVariables.expand(document, inputs: inputs, sink: parser.sink)
+        // A variable that could not be expanded leaves its `{{…}}` in the text; reading on
+        // would only report that again as a bad URL or duration.
+        if parser.sink.diagnostics.count > before { return .failure(PlanError(parser.sink.sorted())) }
+        var plan = parser.readPlan(root)
+        plan?.variables = variables.resolved.map { PlanVariableValue(name: $0.name, value: $0.value, source: $0.source) }
         if let plan, parser.sink.isEmpty { return .success(plan) }
         return .failure(PlanError(parser.sink.sorted()))
     }
 
     /// Reads and parses a plan file: a regular file of at most 1 MiB (a FIFO or a device is
     /// refused without blocking).
-    public static func load(path: String) -> Result<Plan, PlanError> {
+    /// `path` `-` reads the plan from standard input (named `<stdin>` in diagnostics; an
+    /// inventory file it names is found from the current folder).
+    public static func load(path: String, inputs: PlanInputs = PlanInputs()) -> Result<Plan, PlanError> {
+        if path == "-" {
+            switch CallerFile.readStandardInput(limit: PlanText.maximumBytes, kind: "a plan") {
+            case .success(let bytes): return parse(bytes: bytes, file: "<stdin>", directory: ".", inputs: inputs)
+            case .failure(let error): return .failure(PlanError([Diagnostic(file: "<stdin>", line: 0, column: 0, field: "", message: error.message)]))
+            }
+        }
         switch CallerFile.read(path, limit: PlanText.maximumBytes, kind: "a plan file") {
         case .success(let bytes):
             let directory = (path as NSString).deletingLastPathComponent
-            return parse(bytes: bytes, file: path, directory: directory.isEmpty ? "." : directory)
+            return parse(bytes: bytes, file: path, directory: directory.isEmpty ? "." : directory, inputs: inputs)
         case .failure(let error):
             return .failure(PlanError([Diagnostic(file: path, line: 0, column: 0, field: "", message: error.message)]))
         }
@@ -98,10 +112,26 @@ public final class PlanParser {
                         steadyState: steadyState, guards: guards, method: method, rollbacks: rollbacks,
                         settings: settings)
         checkRenewalMargin(settings, f)
+        checkProbeNames(plan)
         plan.warnings = sink.warnings
         checkReferences(plan)
         if case .inline(let inv) = plan.inventory { checkStaticTargets(plan, inventory: inv) }
         return plan
+    }
+
+    /// Probe and guard names are what the report, the journal and JUnit's testcases go by:
+    /// two with one name would be two identical testcases nobody can tell apart.
+    func checkProbeNames(_ plan: Plan) {
+        var first: [String: String] = [:]
+        let named = plan.steadyState.enumerated().map { ($0.element.name, $0.element.mark, "steady-state[\($0.offset)]") }
+            + plan.guards.enumerated().map { ($0.element.name, $0.element.mark, "guards[\($0.offset)]") }
+        for (name, mark, path) in named {
+            if let earlier = first[name] {
+                sink.error(mark, path + ".name", "the name '\(name)' is already used by \(earlier); probes and guards need names of their own (the report and JUnit tell them apart by name)")
+            } else {
+                first[name] = path
+            }
+        }
     }
 
     /// A renewal that waits the whole agent-timeout and fails is retried at once; when that

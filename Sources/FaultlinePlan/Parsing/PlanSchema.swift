@@ -7,7 +7,7 @@ public enum PlanSchema {
     static let networkCommon = ["target", "duration", "peers", "ports", "protocol", "direction", "device"]
 
     public static let objects: [(name: String, fields: [String])] = [
-        ("plan", ["version", "title", "description", "tags", "inventory", "targets", "steady-state", "guards", "method", "rollbacks", "settings"]),
+        ("plan", ["version", "title", "description", "tags", "vars", "inventory", "targets", "steady-state", "guards", "method", "rollbacks", "settings"]),
         ("inventory", ["hosts"]),
         ("host", ["name", "address", "agent", "labels"]),
         ("target", ["labels", "names", "all", "pick", "percent", "from", "probe"]),

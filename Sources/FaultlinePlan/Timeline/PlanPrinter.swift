@@ -25,6 +25,9 @@ public struct PlanPrinter {
         out.append("Inventory  \(inventoryNote): \(inventory.hosts.map(\.name).joined(separator: " "))")
         out.append("Seed       \(seed) (\(seedNote))")
         out.append("Lease      \(plan.settings.lease) per fault, renewed by the controller")
+        if !plan.variables.isEmpty {
+            out.append("Variables  " + plan.variables.map { "\($0.name)=\($0.value) (\($0.source))" }.joined(separator: ", "))
+        }
         out.append("")
         out.append("Targets")
         let named = plan.targets.filter { !$0.isInline }

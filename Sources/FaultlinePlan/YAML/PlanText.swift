@@ -15,14 +15,10 @@ enum PlanText {
             sink.error(.file, "", "the file is \(describeSize(bytes.count)) or more; a plan may be at most 1 MiB (is this the right file?)")
             return nil
         }
-        if let nul = bytes.firstIndex(of: 0) {
-            let m = mark(ofByte: nul, in: bytes)
-            sink.error(m, "", "the file contains a NUL byte: plans are UTF-8 text (is this a binary file?)")
-            return nil
-        }
-        if let bad = firstInvalidUTF8(bytes) {
-            let m = mark(ofByte: bad, in: bytes)
-            sink.error(m, "", "the file is not valid UTF-8 here (byte 0x\(String(bytes[bad], radix: 16, uppercase: true))); save the plan as UTF-8")
+        // The first offending byte is the one reported, whichever rule it breaks: a binary
+        // file is named at its start, not at a NUL three lines down.
+        if let (offset, problem) = firstProblem(bytes) {
+            sink.error(mark(ofByte: offset, in: bytes), "", problem)
             return nil
         }
         var text = String(decoding: bytes, as: UTF8.self)
@@ -98,6 +94,39 @@ enum PlanText {
             i += 1
         }
         return Mark(line: line, column: column)
+    }
+
+    /// The first byte that is not plan text, and why: a NUL, invalid UTF-8, or a control
+    /// character (anything below U+0020 but tab, line feed and carriage return; DEL; the C1
+    /// controls U+0080–U+009F). Control characters are refused because a title or name is
+    /// printed on terminals: an ESC would reach them as an escape sequence. The byte is
+    /// named by its code, never echoed.
+    static func firstProblem(_ bytes: [UInt8]) -> (Int, String)? {
+        let invalid = firstInvalidUTF8(bytes)
+        let limit = invalid ?? bytes.count
+        var i = 0
+        while i < limit {
+            let b = bytes[i]
+            if b == 0 { return (i, "the file contains a NUL byte: plans are UTF-8 text (is this a binary file?)") }
+            if (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F {
+                return (i, "a control character (\(codeName(UInt32(b)))) is here; plans are printable text: remove it or write it as an escape in a double-quoted string")
+            }
+            if b == 0xC2, i + 1 < limit, (0x80...0x9F).contains(bytes[i + 1]) {
+                return (i, "a control character (\(codeName(UInt32(bytes[i + 1])))) is here; plans are printable text: remove it")
+            }
+            i += 1
+        }
+        if let invalid {
+            return (invalid, "the file is not valid UTF-8 here (byte 0x\(String(bytes[invalid], radix: 16, uppercase: true))); save the plan as UTF-8 (is this a binary file?)")
+        }
+        return nil
+    }
+
+    /// "U+001B ESC", "U+0007"
+    static func codeName(_ scalar: UInt32) -> String {
+        let names: [UInt32: String] = [0x07: "BEL", 0x08: "BS", 0x0B: "VT", 0x0C: "FF", 0x1B: "ESC", 0x7F: "DEL", 0x9B: "CSI"]
+        let code = "U+" + String(repeating: "0", count: max(0, 4 - String(scalar, radix: 16).count)) + String(scalar, radix: 16, uppercase: true)
+        return names[scalar].map { "\(code) \($0)" } ?? code
     }
 
     static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {

@@ -15,7 +15,10 @@ enum YAMLLoader {
             let parser = try Yams.Parser(yaml: text)
             root = try parser.nextRoot()
             if root != nil, let second = try parser.nextRoot() {
-                sink.error(mark(second.mark), "", "a plan file holds one YAML document, but another one starts here; split the file or remove the '---'")
+                // Reported at the second document's '---' (libyaml marks its first node).
+                let at = mark(second.mark)
+                let marker = documentMarker(before: at.line, in: text) ?? at
+                sink.error(marker, "", "a plan file holds one YAML document, but another one starts here; split the file or remove the '---'")
                 return nil
             }
         } catch let error as YamlError {
@@ -36,6 +39,17 @@ enum YAMLLoader {
     private static func isEmptyDocument(_ node: Yams.Node) -> Bool {
         if case .scalar(let s) = node, s.style == .plain, s.string.isEmpty || s.string == "~" || s.string == "null" { return true }
         return false
+    }
+
+    /// The last `---` line at or before `line` (1-based), where a second document begins.
+    static func documentMarker(before line: Int, in text: String) -> Mark? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var n = min(line, lines.count)
+        while n >= 1 {
+            if lines[n - 1].hasPrefix("---") { return Mark(line: n, column: 1) }
+            n -= 1
+        }
+        return nil
     }
 
     private static func mark(_ m: Yams.Mark?) -> Mark {

@@ -55,6 +55,10 @@ public final class ConsistencyProbeRunner: Sendable {
             case .httpKV:
                 var api = HTTPKeyValueRegisterClient.API()
                 api.base = base
+                let outcome = probe.outcome
+                api.outcome = .init(name: outcome.header, notApplied: Set(outcome.failed),
+                                    indeterminate: Set(outcome.indeterminate))
+                api.notAppliedStatuses.formUnion(outcome.failedStatuses)
                 recorder = try WorkloadRecorder.httpKeyValue(configuration, api: api)
             }
         } catch {

@@ -131,6 +131,26 @@ public struct ConsistencyProbe: Sendable, Hashable {
     public var timeout: TimeSpan = .seconds(1)
     /// For http-kv: base URL template (default `http://{{host.address}}:8080`).
     public var url: String?
+    /// For http-kv: how the service says whether a write it did not acknowledge was applied.
+    public var outcome = HTTPWriteOutcome()
+}
+
+/// How an HTTP key-value service says whether a write (or compare-and-set) that it did not
+/// acknowledge took effect: a response header whose value answers "no" or "unknown", and
+/// statuses that mean "refused, not applied". An ok status is an acknowledgement whatever
+/// the header says. Without a known header value, a 4xx is a failed write (the client's
+/// fault, nothing changed) and a 5xx is indeterminate (it may follow a commit).
+public struct HTTPWriteOutcome: Sendable, Hashable {
+    /// The header's name, matched case-insensitively; nil: read no header.
+    public var header: String? = "X-Applied"
+    /// Header values (compared case-insensitively) that make the write failed.
+    public var failed: [String] = ["no"]
+    /// Header values (compared case-insensitively) that make the write indeterminate.
+    public var indeterminate: [String] = ["unknown"]
+    /// Statuses beyond 4xx that make the write failed when the header does not decide.
+    public var failedStatuses: [Int] = []
+
+    public init() {}
 }
 
 public enum WorkloadSpan: String, Sendable, Hashable, CaseIterable {

@@ -280,6 +280,72 @@ extension PlanParser {
             checkTemplate(url, f, key: "url", hasEach: true)
             probe.url = url
         }
+        if let node = f.value("outcome") {
+            if workload != .httpKV {
+                sink.error(f.keyMark("outcome"), f.pathOf("outcome"), "'outcome' is for the http-kv workload; \(workload.rawValue) reads its service's own errors")
+            } else if let outcome = readHTTPWriteOutcome(node, path: f.pathOf("outcome")) {
+                probe.outcome = outcome
+            }
+        }
         return probe
+    }
+
+    /// `outcome: {header: X-Applied, failed: [no], indeterminate: [unknown], failed-status: [503]}`;
+    /// every field optional (defaults: `X-Applied`, `[no]`, `[unknown]`, none).
+    func readHTTPWriteOutcome(_ node: YAMLNode, path: String) -> HTTPWriteOutcome? {
+        guard let f = Fields(node, path: path, object: "probe.consistency.outcome", sink: sink,
+                             expected: "a mapping such as {header: X-Applied, failed: [no], indeterminate: [unknown], failed-status: [503]}") else { return nil }
+        var outcome = HTTPWriteOutcome()
+        var valid = true
+        if let header = f.string("header") {
+            if header == "none" {
+                outcome.header = nil
+            } else if header.isEmpty || !header.utf8.allSatisfy(Self.isHeaderNameByte) {
+                sink.error(f.value("header")!.mark, f.pathOf("header"), "expected a header name such as X-Applied (letters, digits and !#$%&'*+-.^_`|~), or none, found '\(header)'")
+                valid = false
+            } else {
+                outcome.header = header
+            }
+        }
+        for (key, keep) in [("failed", \HTTPWriteOutcome.failed), ("indeterminate", \HTTPWriteOutcome.indeterminate)] {
+            guard let values = f.stringList(key) else { continue }
+            if let empty = values.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                sink.error(f.value(key)!.mark, "\(f.pathOf(key))[\(empty)]", "expected a header value such as \(key == "failed" ? "no" : "unknown"), found an empty one")
+                valid = false
+            }
+            outcome[keyPath: keep] = values
+        }
+        if f.has("header") && outcome.header == nil && (f.has("failed") || f.has("indeterminate")) {
+            sink.error(f.keyMark("header"), f.pathOf("header"), "'header: none' reads no header, so 'failed' and 'indeterminate' values would never be seen")
+            valid = false
+        }
+        let failed = Set(outcome.failed.map { $0.lowercased() })
+        if let both = outcome.indeterminate.first(where: { failed.contains($0.lowercased()) }) {
+            sink.error(f.value("indeterminate")?.mark ?? f.node.mark, f.pathOf("indeterminate"), "'\(both)' is both failed and indeterminate; a header value can mean only one")
+            valid = false
+        }
+        if let node = f.value("failed-status") {
+            let items: [YAMLNode] = if case .sequence(let list) = node.content { list } else { [node] }
+            var statuses: [Int] = []
+            for (i, item) in items.enumerated() {
+                let itemPath = "\(f.pathOf("failed-status"))[\(i)]"
+                guard let status = Values.int(item, path: itemPath, range: 400...599, sink: sink) else { valid = false; continue }
+                if status < 500 {
+                    sink.error(item.mark, itemPath, "every 4xx already means a failed write; list 5xx statuses here, found \(status)")
+                    valid = false
+                }
+                statuses.append(status)
+            }
+            outcome.failedStatuses = statuses
+        }
+        return valid ? outcome : nil
+    }
+
+    /// RFC 9110's `tchar`: the bytes a header name may hold.
+    static func isHeaderNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
     }
 }

@@ -27,6 +27,15 @@ public enum Probe: Sendable, Hashable {
         case .consistency(let p): p.target
         }
     }
+
+    /// How many of the `each` target's hosts must pass (`all` without `each`).
+    public var require: HostRequirement {
+        switch self {
+        case .http(let p): p.require
+        case .tcp(let p): p.require
+        case .command, .prometheus, .consistency: .all
+        }
+    }
 }
 
 /// GET (or another method) a URL and judge the answer. `{{host.address}}` and
@@ -37,6 +46,8 @@ public struct HTTPProbe: Sendable, Hashable {
     public var headers: [String: String] = [:]
     public var body: String?
     public var each: String?
+    /// How many of `each`'s hosts must pass.
+    public var require: HostRequirement = .all
     public var timeout: TimeSpan?
     public var expect = HTTPExpectation()
     /// For `https://` URLs: trust, client certificate, verification.
@@ -85,6 +96,15 @@ public struct TCPProbe: Sendable, Hashable {
     public var address: String
     public var each: String?
     public var timeout: TimeSpan?
+    /// How many of `each`'s hosts must pass.
+    public var require: HostRequirement = .all
+
+    public init(address: String, each: String? = nil, timeout: TimeSpan? = nil, require: HostRequirement = .all) {
+        self.address = address
+        self.each = each
+        self.timeout = timeout
+        self.require = require
+    }
 }
 
 /// Run a program on the controller host (an argv list, never a shell string).

@@ -88,6 +88,64 @@ extension PlanParser {
         return each
     }
 
+    /// `require: all | any | majority | {at-least: N}`: how many of `each`'s hosts must pass.
+    func readRequire(_ f: Fields, each: String?) -> HostRequirement? {
+        guard let node = f.value("require") else { return nil }
+        let path = f.pathOf("require")
+        let expected = "all, any, majority or {at-least: N}"
+        var requirement: HostRequirement?
+        switch node.content {
+        case .scalar(let text, _):
+            switch text {
+            case "all": requirement = .all
+            case "any": requirement = .any
+            case "majority": requirement = .majority
+            case "at-least":
+                sink.error(node.mark, path, "'at-least' needs a number of hosts: write require: {at-least: 2}")
+            default:
+                sink.error(node.mark, path, "expected \(expected), found '\(text)'",
+                           suggestion: Suggestion.closest(to: text, in: ["all", "any", "majority", "at-least"]))
+            }
+        case .mapping:
+            guard let r = Fields(node, path: path, object: "require", sink: sink, expected: expected) else { return nil }
+            if let n = r.int("at-least", in: 1...10_000, required: "the number of hosts that must pass, e.g. {at-least: 2}") {
+                requirement = .atLeast(n)
+                if let each { atLeastRequirements.append((each, n, r.value("at-least")!.mark, r.pathOf("at-least"))) }
+            }
+        case .sequence:
+            sink.error(node.mark, path, "expected \(expected), found \(node.found)")
+        }
+        if each == nil, requirement != nil {
+            sink.error(f.keyMark("require"), path, "'require' counts the hosts of 'each'; add each: <target> or remove require")
+            return nil
+        }
+        return requirement
+    }
+
+    /// `at-least: N` above the number of hosts its target can have: the probe could never
+    /// pass. Known for `names:` and `pick:` targets, and for any static one with an inline
+    /// inventory; left to run time otherwise (labels against the lab, dynamic targets).
+    func checkAtLeastRequirements(_ plan: Plan) {
+        let byName = Dictionary(plan.targets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let resolver: TargetResolver? = if case .inline(let inventory) = plan.inventory {
+            TargetResolver(plan: plan, inventory: inventory, seed: 0)
+        } else { nil }
+        for requirement in atLeastRequirements {
+            guard let target = byName[requirement.target] else { continue }   // reported as unknown already
+            var size: Int?
+            switch target.selection {
+            case .names(let names): size = Set(names).count
+            case .pick(let n, _): size = n
+            default: break
+            }
+            if size == nil, let resolver, case .hosts(let hosts)? = try? resolver.resolve(target.name) { size = hosts.count }
+            if let size, requirement.count > size {
+                sink.error(requirement.mark, requirement.path,
+                           "at least \(requirement.count) hosts must pass, but target '\(target.name)' has \(size) host(s); the probe could never pass")
+            }
+        }
+    }
+
     /// Probes speak HTTP(S) only (http and prometheus probes share this check).
     func checkHTTPURL(_ url: String, _ f: Fields) {
         if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
@@ -118,6 +176,7 @@ extension PlanParser {
         guard let url = f.string("url", required: "the URL to call, e.g. http://{{host.address}}:2379/health") else { return nil }
         var probe = HTTPProbe(url: url)
         probe.each = readEach(f)
+        if let require = readRequire(f, each: probe.each) { probe.require = require }
         checkTemplate(url, f, key: "url", hasEach: probe.each != nil)
         checkHTTPURL(url, f)
         if let m = f.string("method") {
@@ -208,7 +267,8 @@ extension PlanParser {
         if let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port) {} else {
             sink.error(f.value("address")!.mark, f.pathOf("address"), "expected host:port with a port from 1 to 65535, found '\(address)'")
         }
-        return TCPProbe(address: address, each: each, timeout: f.positiveSpan("timeout"))
+        return TCPProbe(address: address, each: each, timeout: f.positiveSpan("timeout"),
+                        require: readRequire(f, each: each) ?? .all)
     }
 
     func readCommandProbe(_ node: YAMLNode, path: String) -> CommandProbe? {

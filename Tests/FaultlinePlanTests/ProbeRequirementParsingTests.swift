@@ -68,3 +68,12 @@ struct ProbeRequirementParsingTests {
         #expect(errors("{ tcp: { address: \"{{host.address}}:2379\", each: etcd, require: { at-least: 9 } } }").isEmpty)
     }
 }
+
+/// `faultline plan` says what a guard with a requirement waits for.
+struct ProbeRequirementPrintingTests {
+    @Test func theLeaderIsolationGuardSaysMajority() throws {
+        let plan = try PlanParser.load(path: repositoryRoot.appendingPathComponent("Experiments/etcd-leader-isolation.yaml").path).get()
+        let text = PlanPrinter(plan: plan, inventory: LabInventory.layout(), inventoryNote: "lab", seed: 1, seedNote: "").render()
+        #expect(text.contains("guard \"a majority of members still answers\" every 1s, grace 3s: aborts the run if tcp connect {{host.address}}:2379 on each of etcd (n1 n2 n3; a majority must pass) fails"), "\(text)")
+    }
+}

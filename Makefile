@@ -2,11 +2,16 @@
 # Both install what is missing on a fresh Debian machine first (as root: apt-get).
 
 SWIFT        ?= swift
+# The one version (the VERSION file; Sources/FaultlineCore/FaultlineVersion.swift holds the
+# same string for the binaries, and FaultlineVersionTests checks that the two agree).
+VERSION      := $(shell cat VERSION)
 SWIFT_FLAGS  ?=
+# systemd: systemd-analyze, which checks the agent's unit; libcap2-bin: setcap/getcap, which
+# the Debian package's postinst and its test use.
 APT_PACKAGES := nftables libnftables-dev libnl-route-3-dev libnl-3-dev libnetfilter-queue-dev \
                 libnfnetlink-dev libmnl-dev libcap-dev iptables iproute2 etcd-server etcd-client \
                 redis-server redis-sentinel golang-go gcc pkg-config chromium python3-venv haproxy prometheus \
-                qemu-system-x86 busybox-static kmod binutils libxml2-utils
+                qemu-system-x86 busybox-static kmod binutils systemd libcap2-bin libxml2-utils
 FAULTLINE    := .build/debug/faultline
 PREFIX       ?= /usr/local
 DESTDIR      ?=
@@ -16,8 +21,12 @@ INSTALL      ?= install
 # /usr/local/lib/systemd/system (and /usr/lib/...) are on systemd's search path.
 UNITDIR      ?= $(PREFIX)/lib/systemd/system
 AGENT_UNIT   := Agents/systemd/faultline-agent.service
+# make deb: the binaries it packages (BIN=.build/debug packages a debug build, which needs
+# the toolchain's Swift runtime where it is installed) and where the .deb goes.
+BIN          ?= .build/release
+DEBDIR       ?= .build/deb
 
-.PHONY: all deps build test demo bench release install clean
+.PHONY: all deps build test demo bench release install deb clean version
 
 all: build
 
@@ -89,6 +98,19 @@ install:
 	sed 's|^ExecStart=/usr/local/bin/faultline-agent|ExecStart=$(PREFIX)/bin/faultline-agent|' $(AGENT_UNIT) > $(DESTDIR)$(UNITDIR)/faultline-agent.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/faultline-agent.service
 	test -e $(DESTDIR)/etc/faultline/agent.yaml || $(INSTALL) -m 0644 Agents/agent.yaml $(DESTDIR)/etc/faultline/agent.yaml
+
+# faultline_$(VERSION)_amd64.deb in $(DEBDIR) from $(BIN) (it does not build: run
+# `make release` first): /usr/bin/faultline and faultline-agent, the unit in
+# /lib/systemd/system, /etc/faultline/agent.yaml as a conffile; postinst makes the
+# faultline system user and gives the agent the unit's capabilities (setcap); purge removes
+# the user, /etc/faultline and /var/lib/faultline. Install: dpkg -i, or apt install ./FILE.deb
+# (which also installs the runtime libraries it depends on).
+deb:
+	Packaging/deb/build.sh $(VERSION) $(BIN) $(DEBDIR)
+
+# Prints the version `make deb` packages (FaultlineVersionTests compares it with the binaries').
+version:
+	@echo $(VERSION)
 
 clean:
 	rm -rf .build

@@ -194,7 +194,7 @@ let package = Package(
         .target(name: "FaultlineTestSupport", path: "Tests/FaultlineTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "FaultlineAgentTests",
-            dependencies: ["FaultlineAgent", "FaultlineAgentAPI", "FaultlineCore", "FaultlineNetShims", "FaultlineTestSupport",
+            dependencies: ["FaultlineAgent", "FaultlineAgentAPI", "FaultlineCore", "FaultlineNetShims", "FaultlineProcShims", "FaultlineTestSupport",
                            .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: swiftSettings
         ),

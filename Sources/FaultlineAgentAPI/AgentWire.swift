@@ -26,7 +26,12 @@ public struct AgentHealth: Codable, Sendable, Hashable {
     public var status: String
     public var faults: Int
     public var host: String?
-    public init(status: String, faults: Int, host: String?) { self.status = status; self.faults = faults; self.host = host }
+    /// The agent's `FaultlineVersion.current`. Optional: an agent built before the field
+    /// existed omits it, and its answer still decodes.
+    public var version: String?
+    public init(status: String, faults: Int, host: String?, version: String? = nil) {
+        self.status = status; self.faults = faults; self.host = host; self.version = version
+    }
 }
 
 public struct CapabilityEntry: Codable, Sendable, Hashable {

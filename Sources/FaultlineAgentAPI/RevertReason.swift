@@ -28,6 +28,9 @@ public enum RevertReason: String, Sendable, Hashable, Codable, CaseIterable {
     case managementChannelLost = "management-channel-lost"
     /// The agent was stopped (SIGTERM, SIGINT) and reverted what it held.
     case agentStopped = "agent-stopped"
+    /// Never reverted, because there is nothing to revert: an instant action (`kill`) is
+    /// over once applied. The controller journals it; no agent ever answers it.
+    case instant
 
     /// The reasons a caller may name on `DELETE`; the others are the agent's to state.
     public static let callerReasons: Set<RevertReason> = [.requested, .duration, .guardTripped, .abort, .halt]

@@ -197,6 +197,11 @@ public final class DelayEngineShim: NetFaultShim {
                     throw NetShimError.lastErrno("nfq_open")
                 }
                 defer { nfqProbeClose(handle) }
+                // The engine re-sends delayed packets through a raw socket (CAP_NET_RAW):
+                // without it every apply would fail, so say so here.
+                let raw = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_RAW))
+                guard raw >= 0 else { throw NetShimError.lastErrno("socket(AF_INET, SOCK_RAW, IPPROTO_RAW) (needs CAP_NET_RAW)") }
+                close(raw)
                 try IPTables.restore("*mangle\n:FL-probe - [0:0]\n-A FL-probe -j NFQUEUE --queue-num 1 --queue-bypass\nCOMMIT\n")
             }
             return .available

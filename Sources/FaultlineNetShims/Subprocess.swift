@@ -8,6 +8,12 @@ import CFaultlineNet
 /// Used only where no library can do the job: the iptables `NFQUEUE` target (see
 /// `Delay+NFQueue.swift`). The child inherits the calling thread's network namespace, which
 /// is why callers run this on a `NamespaceThread`.
+///
+/// The child keeps CAP_NET_ADMIN: an agent that holds it as a file capability (the Debian
+/// package's setcap) or under systemd (exec of a binary with file capabilities clears the
+/// ambient set) has it only in its permitted set, and an exec drops that, so iptables-restore
+/// would fail with "Permission denied (you must be root)". For the spawn only, the calling
+/// thread raises CAP_NET_ADMIN — and nothing else — into its ambient set.
 enum Subprocess {
     struct Output: Sendable {
         var status: Int32
@@ -40,7 +46,10 @@ enum Subprocess {
         let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var pid: pid_t = 0
+        // A failed raise leaves the child as it was before (it reports its own error).
+        let raised = fl_net_admin_ambient_raise()
         let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
+        fl_net_admin_ambient_lower(raised)
         close(outPipe[1]); close(errPipe[1])
         if let input, inPipe[1] >= 0 {
             // Inputs are a few kilobytes, below the pipe's 64 KiB buffer: this cannot block.

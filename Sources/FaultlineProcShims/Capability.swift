@@ -3,6 +3,8 @@ import CCap
 /// The Linux capabilities Faultline's mechanisms need (capabilities(7)).
 public enum Capability: String, CaseIterable, Sendable, Codable, Hashable, CustomStringConvertible {
     case netAdmin = "CAP_NET_ADMIN"
+    /// The delay engine's raw socket (latency where the kernel has no netem).
+    case netRaw = "CAP_NET_RAW"
     case kill = "CAP_KILL"
     case sysPtrace = "CAP_SYS_PTRACE"
     case sysTime = "CAP_SYS_TIME"
@@ -13,6 +15,7 @@ public enum Capability: String, CaseIterable, Sendable, Codable, Hashable, Custo
     var value: cap_value_t {
         switch self {
         case .netAdmin: return cap_value_t(CAP_NET_ADMIN)
+        case .netRaw: return cap_value_t(CAP_NET_RAW)
         case .kill: return cap_value_t(CAP_KILL)
         case .sysPtrace: return cap_value_t(CAP_SYS_PTRACE)
         case .sysTime: return cap_value_t(CAP_SYS_TIME)

@@ -77,6 +77,9 @@ public struct VDSOClockSkew: ProcFaultMechanism {
         .kernelFeature("vDSO with __vdso_clock_gettime"),
         .kernelFeature("ptrace PTRACE_SEIZE/PTRACE_INTERRUPT (Linux 3.4)"),
         .capability(.sysPtrace),  // for processes of other users or with more capabilities
+        // For processes of other users too: /proc/PID/mem is 0600 and owned by the target's
+        // uid, and CAP_SYS_PTRACE passes only the ptrace access check, not that file mode.
+        .capability(.dacOverride),
     ]
 
     public init() {}

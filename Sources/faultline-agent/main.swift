@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaultlineAgent
+import FaultlineCore
 import Foundation
 
 /// The per-host agent: `faultline-agent --config /etc/faultline/agent.yaml`.
@@ -16,7 +17,8 @@ struct FaultlineAgentCommand: AsyncParsableCommand {
         Examples:
           faultline-agent --config /etc/faultline/agent.yaml
           faultline-agent --config agent.yaml --check      # validate the config, print capabilities, exit
-        """
+        """,
+        version: FaultlineVersion.current
     )
 
     @Option(help: "Path of the agent's YAML configuration (see Agents/agent.yaml).")

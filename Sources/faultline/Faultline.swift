@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaultlineCore
 
 /// The controller's command line.
 @main
@@ -25,10 +26,10 @@ struct Faultline: ParsableCommand {
           4  the run could not start: an agent unreachable or a capability missing
           5  check: a verdict is unknown (the time budget ran out)
         """,
-        version: "0.1.0",
+        version: FaultlineVersion.current,
         groupedSubcommands: [
             CommandGroup(name: "Plans", subcommands: [Validate.self, PlanCommand.self]),
-            CommandGroup(name: "Experiments", subcommands: [Run.self, Halt.self]),
+            CommandGroup(name: "Experiments", subcommands: [Run.self, Halt.self, Report.self]),
             CommandGroup(name: "Agents", subcommands: [Certs.self]),
             CommandGroup(name: "Consistency", subcommands: Faultline.consistencyCommands),
             CommandGroup(name: "Lab", subcommands: [LabCommand.self, Demo.self]),

@@ -120,11 +120,14 @@ struct Run: ParsableCommand {
                                configuration: RunConfiguration(seed: seedValue, runShort: runShort,
                                                                historyDirectory: journalURL.deletingLastPathComponent().path,
                                                                historyPrefix: journalURL.deletingPathExtension().lastPathComponent),
-                               observer: view)
+                               observer: view, journalSink: JournalFile(path: journalPath))
         let trap = SignalTrap { name in engine.interrupt(signal: name) }
         let result = try CommandLineTools.blocking { await engine.run() }
         trap.cancel()
         view.finish()
+        if let problem = try CommandLineTools.blocking({ await engine.book.sinkError }) {
+            Self.stderr("warning: the journal could not be written as the run went (\(problem)); writing it now")
+        }
 
         func write(_ text: Data, _ path: String, _ what: String) {
             do { try text.write(to: URL(fileURLWithPath: path), options: .atomic); print("\(what): \(path)") } catch {

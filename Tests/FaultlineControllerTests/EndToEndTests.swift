@@ -60,7 +60,7 @@ struct EndToEndTests {
         #expect(!fetched, "h2 reached h1 through the partition")
         #expect(journal.faults.count == 2)
         for f in journal.faults {
-            #expect(f.appliedAt != nil && f.revertedAt != nil && f.revertReason == "duration-ended", "\(f)")
+            #expect(f.appliedAt != nil && f.revertedAt != nil && f.revertReason == .duration, "\(f)")
             #expect((f.revertedAt ?? 0) - (f.appliedAt ?? 0) >= 1.9)
             #expect(f.fault.filter?.isResolved == true)
         }
@@ -131,7 +131,7 @@ struct EndToEndTests {
         print("run ended at t=\(journal.events.last!.t), took \(took)")
         print("guard abort: tripped \(String(format: "%.3f", trip.t - applied)) s after the fault was applied; every fault reverted \(String(format: "%.0f", latency * 1000)) ms after the trip")
         #expect(latency < 1.0, "reverted \(latency) s after the guard tripped")
-        #expect(journal.faults.allSatisfy { $0.revertReason == "guard" })
+        #expect(journal.faults.allSatisfy { $0.revertReason == .guardTripped })
         #expect(try await offPool { cluster.kernelState() } == baseline)
         #expect(try await offPool { cluster.canFetch(from: 2, to: 1) })
     }
@@ -153,7 +153,7 @@ struct EndToEndTests {
         let cluster = try await offPool { try TestCluster.make() }
         defer { cluster.destroy() }
         let baseline = try await offPool { cluster.kernelState() }
-        let (controller, _) = try startController(cluster, """
+        let (controller, journalPath) = try startController(cluster, """
         \(Self.isolateH1)
         method:
           - partition: { isolate: first, from: web, duration: 60s }
@@ -163,8 +163,29 @@ struct EndToEndTests {
         let applied = await waitUntil(20) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
         try #require(applied != nil, "the partition never appeared\n\(controller.logTail())\n\(cluster.logs())")
         #expect(try await offPool { !cluster.canFetch(from: 2, to: 1) })
+        // The journal is written as the run goes: once the agents hold the faults, it says so.
+        let journaled = await waitUntil(5) {
+            (try? Journal.decode(Data(contentsOf: URL(fileURLWithPath: journalPath))))?.faults.filter { $0.appliedAt != nil }.count == 2
+        }
+        #expect(journaled != nil, "the journal did not record both applies while the run went on")
         controller.signal(SIGKILL)
         #expect(try await offPool { controller.waitForExit(seconds: 5) } == 128 + SIGKILL)
+
+        // What the killed controller left: a complete journal without an outcome, which
+        // `faultline report` renders and calls unfinished, naming the faults left applied.
+        let left = try Journal.decode(try Data(contentsOf: URL(fileURLWithPath: journalPath)))
+        #expect(left.outcome == nil && left.endedAt == nil)
+        #expect(left.faults.count == 2 && left.faults.allSatisfy { $0.appliedAt != nil && $0.revertedAt == nil }, "\(left.faults)")
+        #expect(left.events.contains { $0.kind == .phase && $0.phase == .method })
+        let out = cluster.dir + "/rerendered"
+        let report = try SpawnedProcess([TestCluster.faultlineBinary, "report", journalPath, "--out", out], logPath: cluster.dir + "/report.log")
+        #expect(try await offPool { report.waitForExit(seconds: 20) } == 0, "\(report.logTail())")
+        #expect(report.logTail().contains("unfinished: the run did not finish"), "\(report.logTail())")
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        #expect(html.contains("outcome unfinished") && html.contains("never confirmed reverted"))
+        for f in left.faults { #expect(html.contains(f.id)) }
+        let junit = try String(contentsOfFile: out + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains("name=\"outcome\" value=\"unfinished\""))
         let gone = await waitUntil(10) { cluster.kernelState() == baseline }
         let seconds = try #require(gone, "faults outlived the controller's lease\n\(cluster.kernelState())\n\(cluster.logs())")
         print("kill -9 of the controller: agents reverted by lease \(String(format: "%.2f", seconds)) s later (lease 2s)")
@@ -198,7 +219,7 @@ struct EndToEndTests {
         #expect(FileManager.default.fileExists(atPath: marker), "the rollback did not run\n\(controller.logTail())")
         let journal = try Journal.decode(try Data(contentsOf: URL(fileURLWithPath: journalPath)))
         #expect(journal.outcome == .aborted)
-        #expect(journal.faults.count == 2 && journal.faults.allSatisfy { $0.revertReason == "signal" && $0.revertedAt != nil })
+        #expect(journal.faults.count == 2 && journal.faults.allSatisfy { $0.revertReason == .abort && $0.revertedAt != nil })
         #expect(journal.events.contains { $0.kind == .signal })
     }
 
@@ -231,7 +252,40 @@ struct EndToEndTests {
         let journal = await run.value
         #expect(journal.outcome == .aborted, "\(journal.reason ?? "")")
         #expect(journal.reason?.contains("reverted by their agent") == true)
-        #expect(journal.faults.allSatisfy { $0.revertReason == "lease" || $0.revertReason == "halt" })
+        // Every fault's reason is the agents' record of the halt, at the agents' time.
+        #expect(journal.faults.count == 2 && journal.faults.allSatisfy { $0.revertReason == .halt && $0.agentRevertedAt != nil },
+                "\(journal.faults.map { ($0.host, $0.revertReason?.rawValue ?? "none") })")
+    }
+
+    /// An agent killed with SIGKILL mid-fault and started again finds its fault in its
+    /// ledger and reverts it (`recovery`); the controller learns that from the agent's own
+    /// record, stops the run and reverts the other host's fault as an abort — and the
+    /// journal says exactly that, not "halt" for both.
+    @Test func anAgentRestartedMidFaultIsJournalledAsRecoveryAndTheOthersAsAbort() async throws {
+        let cluster = try await offPool { try TestCluster.make() }
+        defer { cluster.destroy() }
+        let baseline = try await offPool { cluster.kernelState() }
+        let p = try plan(cluster, """
+        \(Self.isolateH1)
+        method:
+          - partition: { isolate: first, from: web, duration: 60s }
+        settings: { lease: 10s, agent-timeout: 2s }
+        """)
+        let e = try engine(cluster, p, agentTimeout: .seconds(2))
+        let run = Task { await e.run() }
+        let applied = await waitUntil(15) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
+        try #require(applied != nil, "\(cluster.logs())")
+        try await offPool { try cluster.restartAgent(1) }
+        let journal = await run.value
+        #expect(journal.outcome == .aborted, "\(journal.reason ?? "")")
+        #expect(journal.reason?.contains("reverted by their agent on h1 (recovery)") == true, "\(journal.reason ?? "")")
+        let h1 = try #require(journal.faults.first { $0.host == "h1" }), h2 = try #require(journal.faults.first { $0.host == "h2" })
+        #expect(h1.revertReason == .recovery && h1.agentRevertedAt != nil, "h1: \(h1)")
+        #expect(h2.revertReason == .abort && h2.agentRevertedAt != nil, "h2: \(h2)")
+        // The recovery's time is the restarted agent's, not when the controller noticed.
+        let restartedBy = try #require(h1.revertedAt)
+        #expect(restartedBy <= (h2.revertedAt ?? .infinity), "h1 was reverted by its agent before the run's abort reverted h2")
+        #expect(try await offPool { cluster.kernelState() } == baseline)
     }
 
     /// One agent stops answering (SIGSTOP) while both hosts hold a partition under a 3 s
@@ -261,7 +315,7 @@ struct EndToEndTests {
         resumed = true
         let h1 = try #require(journal.faults.first(where: { $0.host == "h1" }), "\(journal.faults)")
         let events = journal.events.map { String(format: "%.3f ", $0.t) + "\($0.kind.rawValue) \($0.message)" }.joined(separator: "\n")
-        #expect(h1.revertReason == "duration-ended", "h1: \(h1.revertReason ?? "none")\n\(events)")
+        #expect(h1.revertReason == .duration, "h1: \(h1.revertReason?.rawValue ?? "none")\n\(events)")
         #expect(((h1.revertedAt ?? 0) - (h1.appliedAt ?? 0)) >= 5.9, "\(h1)")
         #expect(!journal.events.contains(where: { $0.message.contains("on h1 no longer holds") }), "\(events)")
         #expect(journal.errors.contains(where: { $0.contains("lease renewal on h2 failed") }), "\(journal.errors)")

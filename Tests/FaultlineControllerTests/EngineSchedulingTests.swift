@@ -79,7 +79,7 @@ struct EngineSchedulingTests {
         // n1's revert came only after its slow apply returned.
         let n1 = agents["n1"]!.calls
         #expect(n1.firstIndex { $0.hasPrefix("apply") }! < n1.firstIndex { $0.hasPrefix("revert") }!)
-        #expect(journal.faults.allSatisfy { $0.revertedAt != nil && $0.revertReason == "guard" }, "\(journal.faults.map { ($0.host, $0.revertReason ?? "-") })")
+        #expect(journal.faults.allSatisfy { $0.revertedAt != nil && $0.revertReason == .guardTripped }, "\(journal.faults.map { ($0.host, $0.revertReason?.rawValue ?? "-") })")
         #expect(journal.events.contains { $0.kind == .guardTripped })
     }
 
@@ -102,9 +102,12 @@ struct EngineSchedulingTests {
         settings: { lease: 1s }
         """) { agents in agents["n2"]!.state.withLock { $0.forgetOnRenew = true } }
         #expect(halted.outcome == .aborted)
-        #expect(halted.reason?.contains("reverted by their agent on n2") == true, "\(halted.reason ?? "")")
-        #expect(halted.faults.first { $0.host == "n2" }?.revertReason == "lease")
-        #expect(halted.faults.first { $0.host == "n1" }?.revertReason == "halt")
+        #expect(halted.reason?.contains("reverted by their agent on n2 (lease-expired)") == true, "\(halted.reason ?? "")")
+        // n2's reason and time are the agent's own record; n1's fault was reverted by the
+        // run's abort (not journalled as a halt nobody asked for).
+        let lost = try #require(halted.faults.first { $0.host == "n2" })
+        #expect(lost.revertReason == .leaseExpired && lost.agentRevertedAt != nil, "\(lost)")
+        #expect(halted.faults.first { $0.host == "n1" }?.revertReason == .abort)
     }
 
     @Test func repeatEveryStartsIterationsOnSchedule() async throws {

@@ -15,8 +15,10 @@ final class FakeAgent: AgentClient, Sendable {
         var unavailable: [FaultKind: String] = [:]
         var applyDelay: Duration = .zero
         var unreachable = false
-        /// Ids to forget on the next renewal (as if halted by someone else).
+        /// Ids to forget on the next renewal (as if their lease had run out), recording why.
         var forgetOnRenew = false
+        /// What it reverted by itself, as a real agent answers in `GET /v1/faults`.
+        var reverted: [RevertedFault] = []
     }
     let state = Mutex(State())
 
@@ -48,12 +50,20 @@ final class FakeAgent: AgentClient, Sendable {
         try enter("renew")
         return state.withLock { s in
             s.renewals.append(ids)
-            if s.forgetOnRenew { s.held = [:] }
+            if s.forgetOnRenew {
+                let now = RevertedFault.timestamp(Date())
+                s.reverted += s.held.map { RevertedFault(id: $0.key, kind: $0.value.kind.rawValue, reason: .leaseExpired, revertedAt: now) }
+                s.held = [:]
+            }
             let unknown = ids.filter { s.held[$0] == nil }
             return RenewalResult(renewed: ids.filter { s.held[$0] != nil }, unknown: unknown)
         }
     }
     func faults() async throws -> [AppliedFault] { [] }
+    func faultsAndReverts() async throws -> AppliedFaults {
+        try enter("faults")
+        return AppliedFaults(faults: [], reverted: state.withLock { $0.reverted })
+    }
     func revert(id: String) async throws -> Bool {
         try enter("revert \(id)")
         return state.withLock { $0.held.removeValue(forKey: id) != nil }

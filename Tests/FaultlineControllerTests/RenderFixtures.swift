@@ -1,3 +1,4 @@
+import FaultlineAgentAPI
 import FaultlineCore
 import Foundation
 @testable import FaultlineController
@@ -29,6 +30,8 @@ enum RenderFixtures {
                                           description: "Cut the leader off from the majority, add latency everywhere, kill a follower.",
                                           tags: ["etcd", "partition"]),
                         seed: 424242, startedAt: start)
+        // Fixed, so the golden files do not change with every release.
+        j.faultlineVersion = "0.0.0-fixture"
         j.hosts = hostNames.enumerated().map { i, name in
             HostSummary(name: name, address: "10.77.0.1\(i + 1)", agent: "https://10.77.0.1\(i + 1):7070",
                         labels: ["role": "etcd", "zone": i == 0 ? "a" : "b"])
@@ -37,7 +40,7 @@ enum RenderFixtures {
     }
 
     static func fault(_ id: String, _ step: String, _ host: String, _ fault: Fault, requested: Double, applied: Double?, reverted: Double?,
-                      reason: String? = nil, error: String? = nil, name: String? = nil) -> FaultRecord {
+                      reason: RevertReason? = nil, error: String? = nil, name: String? = nil) -> FaultRecord {
         var f = FaultRecord(id: id, step: step, stepName: name, host: host, fault: fault, requestedAt: requested)
         f.appliedAt = applied; f.revertedAt = reverted; f.revertReason = reason; f.error = error
         return f
@@ -98,13 +101,13 @@ enum RenderFixtures {
             guardProbe.samples.append(sample(t, .method, host: nil, ok: true, value: value, "\(RenderFormat.value(value)), below 0.05"))
         }
         var register = ProbeRecord(name: "writes stay linearizable", kind: "consistency", role: .hypothesis, timings: ["during"])
-        register.samples.append(sample(27.4, .method, host: nil, ok: false, value: nil, "linearizable: violation (history of 1840 operations)", took: 0.8))
+        register.samples.append(sample(27.4, .after, host: nil, ok: false, value: 1840, "1840 operations (1712 ok, 61 failed, 67 indeterminate); linearizable violation", took: 0.8))
         j.probes = [healthy, latencyProbe, guardProbe, register]
         j.faults = [
-            fault("f-0001", "method[0]", "n1", partition, requested: 2.0, applied: 2.1, reverted: 22.1, reason: "duration-ended", name: "cut off the leader"),
-            fault("f-0002", "method[2].parallel[0]", "n1", latency, requested: 12.0, applied: 12.0, reverted: 27.0, reason: "duration-ended"),
-            fault("f-0003", "method[2].parallel[0]", "n2", latency, requested: 12.0, applied: 12.0, reverted: 27.0, reason: "duration-ended"),
-            fault("f-0004", "method[2].parallel[0]", "n3", latency, requested: 12.0, applied: 12.1, reverted: 27.1, reason: "duration-ended"),
+            fault("f-0001", "method[0]", "n1", partition, requested: 2.0, applied: 2.1, reverted: 22.1, reason: .duration, name: "cut off the leader"),
+            fault("f-0002", "method[2].parallel[0]", "n1", latency, requested: 12.0, applied: 12.0, reverted: 27.0, reason: .duration),
+            fault("f-0003", "method[2].parallel[0]", "n2", latency, requested: 12.0, applied: 12.0, reverted: 27.0, reason: .duration),
+            fault("f-0004", "method[2].parallel[0]", "n3", latency, requested: 12.0, applied: 12.1, reverted: 27.1, reason: .duration),
             fault("f-0005", "method[2].parallel[1]", "n3", kill, requested: 14.0, applied: 14.0, reverted: nil),
             fault("f-0006", "method[3]", "n2", pause, requested: 14.0, applied: nil, reverted: nil, error: "pause pid 4242: no such process"),
         ]
@@ -117,8 +120,32 @@ enum RenderFixtures {
                 .init(check: "convergence", result: "unknown", explanation: "timed out after 10s"),
             ],
             historyFile: "runs/2026-11-22/history.jsonl")]
+        j.consistency[0].timeline = workloadTimeline()
+        j.faults[0].agentRevertedAt = RenderFormat.wall(wall(22.08))
+        j.targets = [
+            TargetResolution(t: 2.0, wall: wall(2.0), target: "leader", how: "etcd-leader among etcd", use: "method[0]", hosts: ["n1"]),
+            TargetResolution(t: 5.3, wall: wall(5.3), target: "leader", how: "etcd-leader among etcd", use: "probe 'writes through the leader'", hosts: ["n2"]),
+        ]
         j.errors = ["agent n2: lease renewal took 1.2s"]
         return j
+    }
+
+    /// A workload of 4 clients over the deviated run, 1 s intervals: about 60 operations a
+    /// second, an outage from t+2.3 s to t+5.1 s after the leader was cut off (failures, some
+    /// indeterminate), and latency up under the latency fault (t+12 – t+27).
+    static func workloadTimeline() -> WorkloadTimeline {
+        var intervals: [WorkloadTimeline.Interval] = []
+        for i in 0..<36 {
+            let t = Double(i)
+            let down = t >= 2 && t < 5
+            let slow = t >= 12 && t < 27
+            intervals.append(.init(t: t, answered: down ? (t == 2 ? 18 : 0) : (slow ? 24 : 60), failed: down ? 30 : 0, indeterminate: down ? 4 : (i == 14 ? 2 : 0),
+                                   p50Milliseconds: down && t != 2 ? nil : (slow ? 104 + Double(i % 3) : 3.5 + Double(i % 4) * 0.25),
+                                   p99Milliseconds: down && t != 2 ? nil : (slow ? 131 + Double(i % 5) : 9 + Double(i % 3))))
+        }
+        return WorkloadTimeline(intervalSeconds: 1, intervals: intervals,
+                                longestFailureRun: .init(client: nil, start: 2.31, end: 5.12, operations: 98),
+                                longestFailureRunPerClient: (0..<4).map { .init(client: $0, start: 2.31 + Double($0) * 0.01, end: 5.02 + Double($0) * 0.03, operations: 24) })
     }
 
     /// A guard tripped at t+9.6s mid-partition: every fault reverted by the guard, the
@@ -149,8 +176,8 @@ enum RenderFixtures {
         }
         j.probes = [healthy, guardProbe]
         j.faults = [
-            fault("f-1", "method[0]", "n1", latency, requested: 1.0, applied: 1.1, reverted: 9.7, reason: "guard"),
-            fault("f-2", "method[1]", "n2", partition, requested: 1.0, applied: 1.1, reverted: 9.7, reason: "guard"),
+            fault("f-1", "method[0]", "n1", latency, requested: 1.0, applied: 1.1, reverted: 9.7, reason: .guardTripped),
+            fault("f-2", "method[1]", "n2", partition, requested: 1.0, applied: 1.1, reverted: 9.7, reason: .guardTripped),
         ]
         return j
     }

@@ -97,8 +97,49 @@ struct RenderHTMLTests {
             #expect(counts["circle"] == samples, "\(name): \(counts)")
             #expect(counts["fault"] == journal.faults.filter { $0.appliedAt != nil }.count, "\(name): \(counts)")
             #expect(counts["trip"] == journal.events.filter { $0.kind == .guardTripped }.count, "\(name): \(counts)")
-            #expect(counts["svg-count"] == 1 && counts["html-elements"]! > 100, "\(name): \(counts)")
+            // The timeline, and one workload chart per consistency probe with a timeline;
+            // each chart has one bar per non-empty category per interval.
+            let charts = journal.consistency.compactMap(\.timeline)
+            #expect(counts["svg-count"] == 1 + charts.count && counts["html-elements"]! > 100, "\(name): \(counts)")
+            let bars = charts.reduce(0) { sum, t in
+                sum + t.intervals.reduce(0) { $0 + [$1.answered, $1.failed, $1.indeterminate].filter { $0 > 0 }.count }
+            }
+            #expect(counts["bars"] == bars, "\(name): \(counts)")
+            #expect(counts["outage"] == charts.filter { $0.longestFailureRun != nil }.count, "\(name): \(counts)")
         }
+    }
+
+    /// At a phone's 400 px the page itself never scrolls sideways: the wide timeline, the
+    /// workload chart and the tables scroll inside their own boxes. Measured by Chromium:
+    /// the report is loaded in a 400 px frame of a test page whose script (the test's, not
+    /// the report's, which has none) writes the report's scrollWidth into the dumped DOM.
+    @Test func reportFitsAPhoneWidth() throws {
+        let chromium = try RenderSupport.chromium()
+        let directory = try RenderSupport.TemporaryDirectory("phone")
+        defer { directory.remove() }
+        try HTMLReport.render(RenderFixtures.deviated()).write(toFile: directory.path + "/report.html", atomically: true, encoding: .utf8)
+        let frame = """
+        <!DOCTYPE html><html><body style="margin:0">
+        <iframe id="r" src="report.html" style="width:400px;height:800px;border:0"></iframe>
+        <script>
+        document.getElementById("r").onload = function () {
+          var d = this.contentDocument.documentElement;
+          document.body.setAttribute("data-widths", d.scrollWidth + " " + d.clientWidth);
+        };
+        </script></body></html>
+        """
+        try frame.write(toFile: directory.path + "/phone.html", atomically: true, encoding: .utf8)
+        let result = try RenderSupport.run([
+            chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--allow-file-access-from-files",
+            "--user-data-dir=\(directory.path)/profile", "--virtual-time-budget=5000", "--dump-dom",
+            URL(fileURLWithPath: directory.path + "/phone.html").absoluteString,
+        ], timeout: .seconds(90))
+        #expect(result.status == 0, "chromium exited \(result.status):\n\(result.output.suffix(2000))")
+        let widths = try #require(result.output.firstMatch(of: /data-widths="(\d+) (\d+)"/), "no measurement in:\n\(result.output.suffix(2000))")
+        let scroll = Int(widths.1)!, client = Int(widths.2)!
+        #expect(client <= 400 && client > 300, "the frame is \(client) px wide")
+        #expect(scroll <= client, "the report is \(scroll) px wide in a \(client) px frame: the page scrolls sideways")
+        print("report at phone width: \(scroll) px of content in a \(client) px frame")
     }
 
     /// Headless Chromium renders the report in light and dark; the screenshots are real
@@ -165,7 +206,10 @@ struct RenderHTMLTests {
     root = ET.fromstring(svgs[0])
     ns = "{http://www.w3.org/2000/svg}"
     groups = list(root.iter(ns + "g"))
+    charts = [ET.fromstring(s) for s in svgs[1:]]
     print(json.dumps({
+        "bars": sum(1 for c in charts for r in c.iter(ns + "rect") if r.get("class", "").split()[:1] == ["bar"]),
+        "outage": sum(1 for c in charts for g in c.iter(ns + "g") if g.get("class") == "outage"),
         "html-elements": w.count, "svg-count": len(svgs),
         "circle": len(list(root.iter(ns + "circle"))),
         "fault": sum(1 for g in groups if g.get("class", "").split()[:1] == ["fault"]),

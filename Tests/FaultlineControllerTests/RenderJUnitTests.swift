@@ -89,7 +89,7 @@ struct RenderJUnitTests {
         #expect(suite.properties["plan"] == "Experiments/etcd-leader-partition.yaml")
         #expect(suite.cases.map { "\($0.classname)/\($0.name)" } == [
             "hypothesis.before/every member healthy", "hypothesis.after/every member healthy",
-            "hypothesis.during/write latency p99", "hypothesis.during/writes stay linearizable",
+            "hypothesis.during/write latency p99",
             "guard/error rate below 5%",
             "consistency/writes stay linearizable: linearizable", "consistency/writes stay linearizable: lost-writes",
             "consistency/writes stay linearizable: convergence", "run/errors",
@@ -108,7 +108,9 @@ struct RenderJUnitTests {
         #expect(result(suite, "consistency", "writes stay linearizable: linearizable").first?.message?.hasPrefix("linearizable violated: key k3: read of 7") == true)
         #expect(result(suite, "consistency", "writes stay linearizable: convergence").map(\.type) == ["Skipped"])
         #expect(result(suite, "run", "errors").map(\.type) == ["Error"])
-        #expect(suite.tests == 9 && suite.failures == 4 && suite.skipped == 1 && suite.errors == 1)
+        // A consistency probe is its verdicts: no "during" testcase skipped for want of samples.
+        #expect(suite.tests == 8 && suite.failures == 3 && suite.skipped == 1 && suite.errors == 1,
+                "tests \(suite.tests), failures \(suite.failures), skipped \(suite.skipped), errors \(suite.errors)")
 
         let aborted = try #require(try read("aborted").suites.first)
         let skipped = result(aborted, "hypothesis.after", "every member healthy")

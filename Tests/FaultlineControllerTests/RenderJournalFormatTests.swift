@@ -52,7 +52,15 @@ struct RenderJournalFormatTests {
         add("FaultRecord", object["faults"])
         for fault in object["faults"] as? [[String: Any]] ?? [] { add("Fault", fault["fault"]) }
         add("ConsistencyRecord", object["consistency"])
-        for record in object["consistency"] as? [[String: Any]] ?? [] { add("Verdict", record["verdicts"]) }
+        for record in object["consistency"] as? [[String: Any]] ?? [] {
+            add("Verdict", record["verdicts"])
+            add("WorkloadTimeline", record["timeline"])
+            let timeline = record["timeline"] as? [String: Any]
+            add("Interval", timeline?["intervals"])
+            add("FailureRun", timeline?["longestFailureRun"])
+            add("FailureRun", timeline?["longestFailureRunPerClient"])
+        }
+        add("TargetResolution", object["targets"])
         return out
     }
 
@@ -70,6 +78,13 @@ struct RenderJournalFormatTests {
         if let x = journal.faults.first { out["FaultRecord"] = labels(x) }
         if let x = journal.consistency.first { out["ConsistencyRecord"] = labels(x) }
         if let x = journal.consistency.first?.verdicts.first { out["Verdict"] = labels(x) }
+        if let x = journal.consistency.first?.timeline {
+            out["WorkloadTimeline"] = labels(x)
+            if let i = x.intervals.first { out["Interval"] = labels(i) }
+            // `seconds` is computed (end − start) and written for readers.
+            if let r = x.longestFailureRun { out["FailureRun"] = labels(r).union(["seconds"]) }
+        }
+        if let x = journal.targets.first { out["TargetResolution"] = labels(x) }
         return out
     }
 
@@ -94,7 +109,7 @@ struct RenderJournalFormatTests {
         let start = try #require(text.range(of: "```json\n"))
         let end = try #require(text.range(of: "\n```", range: start.upperBound..<text.endIndex))
         let journal = try Journal.decode(Data(text[start.upperBound..<end.lowerBound].utf8))
-        #expect(journal.outcome == .aborted && journal.seed == 424242 && journal.faults.first?.revertReason == "guard")
+        #expect(journal.outcome == .aborted && journal.seed == 424242 && journal.faults.first?.revertReason == .guardTripped)
         #expect(journal.faults.first?.fault == .latency(Latency(delay: .milliseconds(100), jitter: .milliseconds(10))))
         #expect(RenderFormat.wall(journal.startedAt) == "2026-11-18T11:06:40.250Z")
         let junit = JUnitWriter.render(journal)

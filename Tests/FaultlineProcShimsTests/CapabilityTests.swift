@@ -68,7 +68,7 @@ import Testing
         #expect(HostClockStep.requires.contains(.policy("allowHostClockStep")))
         // A report without capabilities makes every mechanism list what it lacks.
         let none = CapabilityReport(pid: 0, sets: [:])
-        #expect(VDSOClockSkew().availability(capabilities: none).missing == [.capability(.sysPtrace)])
+        #expect(VDSOClockSkew().availability(capabilities: none).missing == [.capability(.sysPtrace), .capability(.dacOverride)])
         #expect(CgroupFreezePause().availability(capabilities: none).missing == [.capability(.dacOverride)])
     }
 }

@@ -17,4 +17,12 @@ int fl_set_timer_slack(unsigned long nanoseconds);
 /// engine's release timer; returns what ppoll returns, errno set on -1.
 struct pollfd;
 int fl_poll_nanoseconds(struct pollfd *fds, unsigned long count, long long timeout_ns);
+/// Puts CAP_NET_ADMIN into the calling thread's inheritable and ambient sets when it is in
+/// the thread's permitted set but not yet ambient, so a program the thread spawns next keeps
+/// it. Answers 0 when nothing was changed (already ambient, or not permitted: the child then
+/// runs without it, as before), 1 when the ambient bit was raised, 2 when the inheritable
+/// bit was added too, -1 with errno on failure. Pass the answer to fl_net_admin_ambient_lower.
+int fl_net_admin_ambient_raise(void);
+/// Undoes fl_net_admin_ambient_raise(raised) on the calling thread.
+void fl_net_admin_ambient_lower(int raised);
 #endif

@@ -82,7 +82,7 @@ public struct AgentRouter: Sendable {
         let known = [["v1", "health"], ["v1", "capabilities"], ["v1", "faults"], ["v1", "leases"], ["v1", "processes"], ["metrics"]].contains(parts) || faultID != nil
         switch request.method {
         case "GET" where parts == ["v1", "health"]:
-            return .json(200, AgentHealth(status: "ok", faults: service.appliedCount(), host: hostName))
+            return .json(200, AgentHealth(status: "ok", faults: service.appliedCount(), host: hostName, version: FaultlineVersion.current))
         case "GET" where parts == ["v1", "capabilities"]:
             return .json(200, capabilities())
         case "GET" where parts == ["v1", "faults"]:

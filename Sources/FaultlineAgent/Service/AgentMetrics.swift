@@ -32,7 +32,10 @@ public final class AgentMetrics: @unchecked Sendable {
 
     public func exposition(appliedNow: Int) -> String {
         lock.withLock {
-            var out = ""
+            // The info-metric idiom: a constant 1 whose label carries the version, so a
+            // dashboard can join it onto the other series or count agents per version.
+            var out = "# HELP faultline_build_info The agent's Faultline version.\n# TYPE faultline_build_info gauge\n"
+            out += "faultline_build_info{version=\"\(FaultlineVersion.current)\"} 1\n"
             func counter(_ name: String, _ help: String, _ values: [FaultKind: Int]) {
                 out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
                 for kind in FaultKind.allCases { out += "\(name){kind=\"\(kind.rawValue)\"} \(values[kind] ?? 0)\n" }

@@ -15,7 +15,7 @@ public enum HaltAll {
             for name in order {
                 guard let client = clients[name] else { continue }
                 group.addTask {
-                    do { return HostResult(host: name, result: .success(try await client.revertAll())) } catch {
+                    do { return HostResult(host: name, result: .success(try await client.revertAll(reason: .halt).map(\.id))) } catch {
                         return HostResult(host: name, result: .failure(AgentCallFailure(description: "\(error)")))
                     }
                 }

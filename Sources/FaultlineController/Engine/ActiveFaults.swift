@@ -1,3 +1,4 @@
+import FaultlineAgentAPI
 /// The faults this run has asked agents to apply and not yet seen reverted: what every
 /// exit path must revert, and what the lease renewer renews.
 ///
@@ -9,7 +10,7 @@ public actor ActiveFaults {
     struct Entry: Sendable {
         var fault: HostFault
         var state: State
-        var revertWanted: String?
+        var revertWanted: RevertReason?
     }
     private var entries: [String: Entry] = [:]
     private var order: [String] = []
@@ -23,7 +24,7 @@ public actor ActiveFaults {
 
     /// The apply returned; answers the revert reason when an abort asked for a revert
     /// meanwhile (the caller reverts now).
-    func applied(_ id: String) -> String? {
+    func applied(_ id: String) -> RevertReason? {
         guard var e = entries[id] else { return nil }
         if let reason = e.revertWanted {
             e.state = .reverting
@@ -45,7 +46,7 @@ public actor ActiveFaults {
     /// Takes faults to revert now: applied ones (marked reverting) are returned; ones
     /// still being applied are marked to be reverted when their apply returns.
     /// - Parameter ids: nil for every fault.
-    func takeForRevert(_ ids: [String]?, reason: String) -> [HostFault] {
+    func takeForRevert(_ ids: [String]?, reason: RevertReason) -> [HostFault] {
         var out: [HostFault] = []
         for id in ids ?? order {
             guard var e = entries[id] else { continue }

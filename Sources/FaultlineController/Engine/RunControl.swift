@@ -1,3 +1,4 @@
+import FaultlineAgentAPI
 import Synchronization
 
 /// How a run is stopped early, from any thread: a guard trips, the agents lose our
@@ -10,8 +11,10 @@ import Synchronization
 public final class RunControl: Sendable {
     public struct Stop: Sendable, Hashable {
         public var reason: String
-        /// The journal's revert reason: guard, halt, signal, error.
-        public var revertReason: String
+        /// What the agents are told (and record) as the reason for reverting: guard, halt, abort.
+        public var revertReason: RevertReason
+        /// Stopped because an agent failed (the run ends could-not-run, not aborted).
+        public var agentFailure: Bool = false
     }
 
     private struct State {
@@ -42,15 +45,15 @@ public final class RunControl: Sendable {
 
     /// Stops the run (first caller wins); answers whether this call stopped it.
     @discardableResult
-    public func abort(_ reason: String, revertReason: String) -> Bool {
+    public func abort(_ reason: String, revertReason: RevertReason, agentFailure: Bool = false) -> Bool {
         let (first, task, hook) = state.withLock { s -> (Bool, Task<Void, Never>?, (@Sendable (Stop) -> Void)?) in
             guard s.stop == nil else { return (false, nil, nil) }
-            s.stop = Stop(reason: reason, revertReason: revertReason)
+            s.stop = Stop(reason: reason, revertReason: revertReason, agentFailure: agentFailure)
             return (true, s.current, s.onAbort)
         }
         guard first else { return false }
         task?.cancel()
-        hook?(Stop(reason: reason, revertReason: revertReason))
+        hook?(Stop(reason: reason, revertReason: revertReason, agentFailure: agentFailure))
         return true
     }
 
@@ -62,7 +65,7 @@ public final class RunControl: Sendable {
             if s.signals >= 2 { s.revertOnly = true }
             return (s.signals, s.current)
         }
-        abort("stopped by \(name)", revertReason: "signal")
+        abort("stopped by \(name)", revertReason: .abort)
         // A second signal: revert only, and stop waiting for whatever the run is doing.
         if count > 1 { task?.cancel() }
     }

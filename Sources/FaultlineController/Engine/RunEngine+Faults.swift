@@ -36,7 +36,7 @@ extension RunEngine {
                                      host: f.host.name, faultID: f.id)
                     if f.fault.kind.isInstant {
                         await active.finished(f.id)
-                        await book.updateFault(f.id) { $0.revertReason = "instant" }
+                        await book.updateFault(f.id) { $0.revertReason = .instant }
                     } else if let reason = await active.applied(f.id) {
                         // An abort asked for a revert while this apply was in flight.
                         await revert([f], reason: reason)
@@ -49,14 +49,15 @@ extension RunEngine {
             return out
         }
         guard errors.isEmpty else {
-            await revert(await active.takeForRevert(faults.map(\.id), reason: "error"), reason: "error")
+            await revert(await active.takeForRevert(faults.map(\.id), reason: .applyFailed), reason: .applyFailed)
             throw MethodFailure(description: errors.sorted().joined(separator: "; "))
         }
     }
 
-    /// Reverts faults concurrently (one call each; a failed call is retried once). Faults
-    /// the agent no longer holds count as reverted (by lease or halt).
-    func revert(_ faults: [HostFault], reason: String) async {
+    /// Reverts faults concurrently (one call each; a failed call is retried once), telling
+    /// the agent why. Faults the agent no longer holds count as reverted; the journal then
+    /// says why and when as the agent recorded it (a halt, its lease, a restart).
+    func revert(_ faults: [HostFault], reason: RevertReason) async {
         guard !faults.isEmpty else { return }
         await withTaskGroup(of: Void.self) { group in
             for f in faults {
@@ -65,15 +66,12 @@ extension RunEngine {
                     var lastError: Error?
                     for attempt in 0..<2 {
                         do {
-                            let held = try await client.revert(id: f.id)
-                            let t = await book.now()
+                            let ours = try await client.revert(id: f.id, reason: reason)
+                            let record = ours != nil ? ours : await agentRecord(of: f.id, client: client)
                             await active.reverted(f.id)
-                            await book.updateFault(f.id) {
-                                $0.revertedAt = t
-                                $0.revertReason = held ? reason : "lease"
-                            }
-                            await book.event(.faultReverted, held ? "\(f.fault.kind.rawValue) reverted on \(f.host.name) (\(reason))"
-                                                                  : "\(f.fault.kind.rawValue) on \(f.host.name) was already gone (reverted by its agent)",
+                            await book.reverted(f.id, as: record)
+                            await book.event(.faultReverted, ours != nil ? "\(f.fault.kind.rawValue) reverted on \(f.host.name) (\(ours!.reason.rawValue))"
+                                                                        : "\(f.fault.kind.rawValue) on \(f.host.name) was already gone: " + Self.agentsAccount(record),
                                              host: f.host.name, faultID: f.id)
                             return
                         } catch {
@@ -92,7 +90,7 @@ extension RunEngine {
 
     /// Reverts every fault of the run now (abort paths and the final pass). Several
     /// passes may run at once (the abort's and the method's own); each fault is taken by one.
-    func revertEverything(reason: String, note: String?) async {
+    func revertEverything(reason: RevertReason, note: String?) async {
         if let note { await book.event(.note, "\(note): reverting every fault now") }
         await revert(await active.takeForRevert(nil, reason: reason), reason: reason)
     }
@@ -101,7 +99,7 @@ extension RunEngine {
     /// more, whichever pass started it: the next phase must not begin (nor the outcome be
     /// written) while an abort's revert is still in flight. Bounded by two agent calls
     /// and their retry; what is still unconfirmed then is left to the leases.
-    func revertEverythingAndSettle(reason: String) async {
+    func revertEverythingAndSettle(reason: RevertReason) async {
         await revertEverything(reason: reason, note: nil)
         let deadline = clock.now() + 2 * plan.settings.agentTimeout.seconds + 1
         while await active.busy(), clock.now() < deadline {
@@ -149,18 +147,41 @@ extension RunEngine {
             }
         }
         guard let result else { return }
-        var lost = 0
+        var lost: [RevertReason?] = []
+        var records: [String: RevertedFault]?
         for id in result.unknown {
             // Reverted meanwhile by us (a race with a revert) is fine.
             guard await active.applied().contains(where: { $0.id == id }) else { continue }
-            let t = await book.now()
+            if records == nil { records = await agentRecords(client: client) }
+            let record = records?[id]
             await active.reverted(id)
-            lost += 1
-            await book.updateFault(id) { $0.revertedAt = t; $0.revertReason = "lease" }
-            await book.event(.faultReverted, "agent on \(batch.host) no longer holds \(id) (halted, or its lease ran out)", host: batch.host, faultID: id)
+            lost.append(record?.reason)
+            await book.reverted(id, as: record)
+            await book.event(.faultReverted, "agent on \(batch.host) no longer holds \(id): " + Self.agentsAccount(record), host: batch.host, faultID: id)
         }
-        guard lost > 0 else { return }
-        control.abort("faults were reverted by their agent on \(batch.host) (a halt, or a lost lease)", revertReason: "halt")
+        guard !lost.isEmpty else { return }
+        // A halt is everyone's halt; anything else (a restart's recovery, a lost lease) ends
+        // this run, and the other hosts' faults are reverted as an abort.
+        let halted = lost.allSatisfy { $0 == .halt }
+        let why = Set(lost.map { $0?.rawValue ?? "no record" }).sorted().joined(separator: ", ")
+        control.abort("faults were reverted by their agent on \(batch.host) (\(why))", revertReason: halted ? .halt : .abort)
+    }
+
+    /// The agent's own record of a fault it no longer holds (nil when it kept none, or
+    /// cannot be asked).
+    func agentRecord(of id: String, client: any AgentClient) async -> RevertedFault? {
+        await agentRecords(client: client)?[id]
+    }
+
+    func agentRecords(client: any AgentClient) async -> [String: RevertedFault]? {
+        guard let answer = try? await client.faultsAndReverts() else { return nil }
+        return Dictionary(answer.reverted.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// "reverted by its agent (recovery) at 12:00:01.250Z"
+    static func agentsAccount(_ record: RevertedFault?) -> String {
+        guard let record else { return "its agent reverted it and kept no record of why" }
+        return "its agent reverted it (\(record.reason.rawValue)) at \(record.revertedAt)"
     }
 }
 

@@ -24,7 +24,7 @@ extension RunEngine {
                 failure.withLock { $0 = "\(error)" }
                 await book.error("\(error)")
                 // Stop the other branches of a parallel step and revert now.
-                control.abort("an agent failed: \(error)", revertReason: "error")
+                control.abort("an agent failed: \(error)", revertReason: .abort, agentFailure: true)
             }
         }
         control.setCurrent(methodTask)
@@ -42,13 +42,13 @@ extension RunEngine {
         // Guards and samplers stop with the method; lease renewal goes on until every
         // fault is confirmed reverted, so an in-flight apply cannot outlive its lease early.
         for w in watchers.dropFirst() { w.cancel() }
-        await revertEverythingAndSettle(reason: control.stop?.revertReason ?? "requested")
+        await revertEverythingAndSettle(reason: control.stop?.revertReason ?? .duration)
         watchers[0].cancel()
         for w in watchers { await w.value }
         let agentFailure = failure.withLock { $0 }
         // A stop by guard or signal is not an agent failure, even if the agent call it
         // interrupted failed.
-        if let stop = control.stop, stop.revertReason != "error" { return nil }
+        if let stop = control.stop, !stop.agentFailure { return nil }
         return agentFailure
     }
 
@@ -85,7 +85,7 @@ extension RunEngine {
     func runFault(_ f: FaultStep, step: Step, iteration: Int?) async throws {
         let names = FaultAssignment.targetNames(of: f)
         let hostsOf: [String: [Host]]
-        do { hostsOf = try await targets.hosts(of: names, iteration: iteration) } catch is CancellationError { throw CancellationError() } catch {
+        do { hostsOf = try await resolve(names, iteration: iteration, use: step.path, everyTime: true) } catch is CancellationError { throw CancellationError() } catch {
             throw MethodFailure(description: "\(step.path): \(error)")
         }
         let assigned: [HostFault]
@@ -108,7 +108,7 @@ extension RunEngine {
         if f.fault.kind.isInstant { return }
         let started = clock.now()
         if let d = f.duration { try await clock.sleep(until: started + d.seconds) }
-        await revert(await active.takeForRevert(assigned.map(\.id), reason: "duration-ended"), reason: "duration-ended")
+        await revert(await active.takeForRevert(assigned.map(\.id), reason: .duration), reason: .duration)
     }
 
     /// Actions run on the controller host; a failing action is recorded, not fatal (the

@@ -35,6 +35,7 @@ public final class RunEngine: Sendable {
     public let control = RunControl()
     let targets: RunTargets
     let active = ActiveFaults()
+    let lastResolved = LastResolved()
     private let sequence = Mutex(0)
     /// Index of each hypothesis probe / guard in the journal's probe list.
     let hypothesisIndex: [Int]
@@ -44,9 +45,10 @@ public final class RunEngine: Sendable {
     ///   - clients: an agent client per inventory host name.
     ///   - dynamic: how `from: …, probe: …` targets are answered (the service itself by default).
     ///   - observer: sees every journal event and probe sample as it happens (the live view).
+    ///   - journalSink: where the journal is written as the run goes (the journal file).
     public init(plan: Plan, inventory: Inventory, clients: [String: any AgentClient], configuration: RunConfiguration,
                 clock: any RunClock = SystemRunClock(), dynamic: (any DynamicTargetResolving)? = nil,
-                observer: (any RunObserver)? = nil) {
+                observer: (any RunObserver)? = nil, journalSink: (any JournalSink)? = nil) {
         self.plan = plan
         self.inventory = inventory
         self.clients = clients
@@ -69,7 +71,7 @@ public final class RunEngine: Sendable {
         }
         hypothesisIndex = h
         guardIndex = g
-        book = JournalBook(journal: journal, clock: clock, observer: observer)
+        book = JournalBook(journal: journal, clock: clock, observer: observer, sink: journalSink)
     }
 
     /// SIGINT/SIGTERM arrived (call from the signal handler's queue).
@@ -127,7 +129,7 @@ public final class RunEngine: Sendable {
             }
         }
         // Every fault reverted, whatever happened above (idempotent).
-        await revertEverythingAndSettle(reason: control.stop?.revertReason ?? (facts.agentFailure != nil ? "error" : "requested"))
+        await revertEverythingAndSettle(reason: control.stop?.revertReason ?? (facts.agentFailure != nil ? .abort : .duration))
         for (index, runner) in methodWorkloads { facts.consistencyViolations += await finishWorkload(index, runner) }
 
         if methodRan && !control.revertOnly && !plan.rollbacks.isEmpty {
@@ -141,6 +143,7 @@ public final class RunEngine: Sendable {
             }
         }
         if !control.revertOnly && facts.deviatedBefore.isEmpty && facts.preflightFailure == nil {
+            if plan.settings.settle > .zero { await runPhase { [self] in await awaitRecovery() } }
             await book.enter(.after)
             let deviated = Mutex<[String]>([])
             await runPhase { [self] in let d = await hypothesis(.after); deviated.withLock { $0 = d } }
@@ -148,6 +151,29 @@ public final class RunEngine: Sendable {
         }
         for (index, runner) in runWorkloads { facts.consistencyViolations += await finishWorkload(index, runner) }
         return await finish(facts)
+    }
+
+    /// The `recovery` phase: the after-probes, retried every second until they all hold or
+    /// `settings.settle` has passed. Their samples are the recovery's, not the verdict's:
+    /// the `after` phase that follows checks once more for that.
+    func awaitRecovery() async {
+        await book.enter(.recovery)
+        let start = clock.now()
+        let deadline = start + plan.settings.settle.seconds
+        var round = 0
+        while !Task.isCancelled {
+            round += 1
+            let failing = await hypothesis(.after)
+            if failing.isEmpty {
+                await book.event(.note, String(format: "recovered: the after-probes hold %.1f s after the faults were reverted (try %d)", clock.now() - start, round))
+                return
+            }
+            if clock.now() + 1 > deadline {
+                await book.event(.note, "not recovered within settle \(plan.settings.settle): still failing: \(failing.joined(separator: ", "))")
+                return
+            }
+            do { try await clock.sleep(seconds: 1) } catch { return }
+        }
     }
 
     /// Runs a phase as the current task, so a second signal can cancel it.

@@ -1,3 +1,4 @@
+import FaultlineAgentAPI
 import FaultlineCore
 import Foundation
 
@@ -10,6 +11,8 @@ import Foundation
 public struct Journal: Codable, Sendable {
     public static let schema = "faultline.journal/1"
     public var schema: String = Journal.schema
+    /// The version of the `faultline` that ran (absent in journals written before it was recorded).
+    public var faultlineVersion: String? = FaultlineVersion.current
     public var plan: PlanSummary
     public var seed: UInt64
     public var startedAt: Date
@@ -22,10 +25,49 @@ public struct Journal: Codable, Sendable {
     public var probes: [ProbeRecord] = []
     public var faults: [FaultRecord] = []
     public var consistency: [ConsistencyRecord] = []
+    /// Every time a dynamic or random target was resolved: which hosts it meant, and when.
+    public var targets: [TargetResolution] = []
     public var errors: [String] = []
 
     public init(plan: PlanSummary, seed: UInt64, startedAt: Date) {
         self.plan = plan; self.seed = seed; self.startedAt = startedAt
+    }
+
+    /// Lists added within `faultline.journal/1` may be missing from older journals: read as empty.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try c.decode(String.self, forKey: .schema)
+        faultlineVersion = try c.decodeIfPresent(String.self, forKey: .faultlineVersion)
+        plan = try c.decode(PlanSummary.self, forKey: .plan)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        startedAt = try c.decode(Date.self, forKey: .startedAt)
+        endedAt = try c.decodeIfPresent(Date.self, forKey: .endedAt)
+        outcome = try c.decodeIfPresent(Outcome.self, forKey: .outcome)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        hosts = try c.decode([HostSummary].self, forKey: .hosts)
+        events = try c.decode([JournalEvent].self, forKey: .events)
+        probes = try c.decode([ProbeRecord].self, forKey: .probes)
+        faults = try c.decode([FaultRecord].self, forKey: .faults)
+        consistency = try c.decode([ConsistencyRecord].self, forKey: .consistency)
+        targets = try c.decodeIfPresent([TargetResolution].self, forKey: .targets) ?? []
+        errors = try c.decode([String].self, forKey: .errors)
+    }
+}
+
+/// One resolution of a dynamic or random target (`leader`, `pick: 1`, `percent`): the
+/// hosts it meant at that moment. Fault steps record every resolution; probes with `each`
+/// record one whenever the answer changes (a new leader), so the journal shows who led when.
+public struct TargetResolution: Codable, Sendable, Hashable {
+    public var t: Double
+    public var wall: Date
+    public var target: String
+    /// How the hosts were chosen, in words: "etcd-leader among members", "pick 1 of web".
+    public var how: String
+    /// What needed it: a step's path (`method[0]`) or a probe's name.
+    public var use: String
+    public var hosts: [String]
+    public init(t: Double, wall: Date, target: String, how: String, use: String, hosts: [String]) {
+        self.t = t; self.wall = wall; self.target = target; self.how = how; self.use = use; self.hosts = hosts
     }
 }
 
@@ -75,7 +117,8 @@ public enum Outcome: String, Codable, Sendable, Hashable {
 
 /// The phases of a run, in order.
 public enum RunPhase: String, Codable, Sendable, Hashable, CaseIterable {
-    case preflight, before, method, rollbacks, after, done
+    /// `recovery` runs only with `settings.settle`: the after-probes retried until they hold.
+    case preflight, before, method, rollbacks, recovery, after, done
 }
 
 public struct JournalEvent: Codable, Sendable, Hashable {
@@ -86,6 +129,7 @@ public struct JournalEvent: Codable, Sendable, Hashable {
         case faultFailed = "fault-failed"
         case probe
         case guardTripped = "guard-tripped"
+        case targetResolved = "target-resolved"
         case step
         case signal
         case error
@@ -146,8 +190,13 @@ public struct FaultRecord: Codable, Sendable, Hashable {
     public var requestedAt: Double
     public var appliedAt: Double?
     public var revertedAt: Double?
-    /// requested, duration-ended, guard, halt, signal, error, lease (the agent reverted by itself).
-    public var revertReason: String?
+    /// Why it was reverted, as the agent that reverted it said (docs/agent-api.md, "Revert
+    /// reasons"); `instant` for actions with nothing to revert (kill). Absent while applied,
+    /// and when the agent kept no record of a fault it no longer held.
+    public var revertReason: RevertReason?
+    /// When the agent reverted it, on the agent's own clock (RFC 3339 UTC, as it said);
+    /// `revertedAt` is the same moment on the run's clock.
+    public var agentRevertedAt: String?
     public var error: String?
     public init(id: String, step: String, stepName: String?, host: String, fault: Fault, requestedAt: Double) {
         self.id = id; self.step = step; self.stepName = stepName; self.host = host; self.fault = fault; self.requestedAt = requestedAt
@@ -178,6 +227,9 @@ public struct ConsistencyRecord: Codable, Sendable, Hashable {
     public var verdicts: [Verdict]
     /// Where the recorded history was written (Faultline's JSONL history format).
     public var historyFile: String?
+    /// The workload over time: answers, failures and latency per interval, and the longest
+    /// failure runs (the unavailability window).
+    public var timeline: WorkloadTimeline?
     public init(probe: String, workload: String, operations: Int, ok: Int, failed: Int, indeterminate: Int, verdicts: [Verdict], historyFile: String?) {
         self.probe = probe; self.workload = workload; self.operations = operations; self.ok = ok; self.failed = failed
         self.indeterminate = indeterminate; self.verdicts = verdicts; self.historyFile = historyFile

@@ -16,6 +16,8 @@ public final class ConsistencyProbeRunner: Sendable {
     let stop = StopSignal()
     private let recording = Mutex<WorkloadRecording?>(nil)
     private let done = DispatchSemaphore(value: 0)
+    /// The moment the clients started, on the run's clock and the history's (monotonic ns).
+    private let anchor = Mutex<(t: Double, nanoseconds: UInt64)?>(nil)
 
     public struct SetupError: Error, CustomStringConvertible { public var description: String }
 
@@ -66,8 +68,10 @@ public final class ConsistencyProbeRunner: Sendable {
         }
     }
 
-    /// Starts the clients (returns at once).
-    public func start() {
+    /// Starts the clients (returns at once). `runTime` is now on the run's clock, so the
+    /// history's times can be drawn on the run's timeline.
+    public func start(runTime: Double) {
+        anchor.withLock { $0 = (runTime, MonotonicClock.now()) }
         let thread = Thread { [self] in
             let result = recorder.record(stop: stop)
             recording.withLock { $0 = result }
@@ -100,9 +104,13 @@ public final class ConsistencyProbeRunner: Sendable {
         let verdicts: [ConsistencyRecord.Verdict] = await Blocking.run("fl-consistency-check") {
             Self.judge(history, checks: checks, budget: checkBudget)
         }
-        return ConsistencyRecord(probe: name, workload: probe.workload.rawValue,
-                                 operations: recorded.workloadOperations.count, ok: recorded.count(.ok), failed: recorded.count(.fail),
-                                 indeterminate: recorded.count(.info), verdicts: verdicts, historyFile: written)
+        var record = ConsistencyRecord(probe: name, workload: probe.workload.rawValue,
+                                       operations: recorded.workloadOperations.count, ok: recorded.count(.ok), failed: recorded.count(.fail),
+                                       indeterminate: recorded.count(.info), verdicts: verdicts, historyFile: written)
+        if let anchor = anchor.withLock({ $0 }) {
+            record.timeline = WorkloadTimeline.of(history.operations, anchorT: anchor.t, anchorNanoseconds: anchor.nanoseconds)
+        }
+        return record
     }
 
     /// Pure apart from the checker's threads and the clock: the verdict of each requested

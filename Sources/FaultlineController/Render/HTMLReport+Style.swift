@@ -67,5 +67,22 @@ extension HTMLReport {
     svg.timeline .trip line { stroke: var(--fail); stroke-width: 2; stroke-dasharray: 6 3; }
     svg.timeline .trip path { fill: var(--fail); } svg.timeline .trip text { fill: var(--fail); font-weight: 600; }
     .swatch.trip { background: var(--fail); width: 3px !important; }
+    svg.workload .window { fill: var(--ph-method); opacity: 0.16; } .swatch.window-swatch { background: var(--ph-method); opacity: 0.35; }
+    svg.workload .bar.answered, .swatch.answered { fill: var(--ok); background: var(--ok); }
+    svg.workload .bar.failed, .swatch.failed-op { fill: var(--fail); background: var(--fail); }
+    svg.workload .bar.indeterminate, .swatch.indeterminate { fill: var(--warn); background: var(--warn); }
+    svg.workload .hit { fill: transparent; }
+    svg.workload .latency { fill: none; stroke-width: 1.5; } svg.workload circle.latency { stroke-width: 1; }
+    svg.workload .p50, .swatch.p50 { stroke: #0969da; background: #0969da; } svg.workload .p99, .swatch.p99 { stroke: #bf3989; background: #bf3989; }
+    svg.workload .outage path { fill: none; stroke: var(--fail); stroke-width: 2; } svg.workload .outage text { fill: var(--fail); font-weight: 600; }
+    svg.timeline .ph-recovery, .swatch.ph-recovery { fill: var(--ph-before); background: var(--ph-before); }
+    ul.workload-facts { margin: 6px 0 12px; padding-left: 20px; }
+    /* Phone widths: wide tables and charts scroll inside their box; the page never does. */
+    @media (max-width: 640px) {
+      body { padding: 10px 8px; }
+      table { display: block; overflow-x: auto; }
+      td, th { padding: 3px 5px; }
+      pre { font-size: 11px; }
+    }
     """
 }

@@ -75,7 +75,7 @@ extension HTMLReport {
         tip += "\nrequested \(RenderFormat.offset(f.requestedAt))"
         if let a = f.appliedAt { tip += ", applied \(RenderFormat.offset(a))" }
         if let r = f.revertedAt { tip += ", reverted \(RenderFormat.offset(r))" } else if f.appliedAt != nil { tip += ", NOT REVERTED" }
-        if let reason = f.revertReason { tip += " (\(reason))" }
+        if let reason = f.revertReason { tip += " (\(reason.rawValue))" }
         if let error = f.error { tip += "\nerror: \(error)" }
         let title = "<title>\(Markup.escape(tip))</title>"
 

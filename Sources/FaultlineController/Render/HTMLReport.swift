@@ -11,7 +11,7 @@ public enum HTMLReport {
         let checks = analysis.checks
         var h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n"
-        h += "<meta name=\"generator\" content=\"faultline \(Markup.attribute(journal.schema))\">\n"
+        h += "<meta name=\"generator\" content=\"faultline \(Markup.attribute(journal.faultlineVersion ?? "")) \(Markup.attribute(journal.schema))\">\n"
         h += "<title>\(e(journal.plan.title)) — \(e(journal.outcome?.rawValue ?? "unfinished"))</title>\n"
         h += "<style>\n\(style)\n</style>\n</head>\n<body>\n"
         h += header(journal, analysis)
@@ -21,6 +21,7 @@ public enum HTMLReport {
         h += hypothesis(journal, checks)
         h += guards(journal, checks)
         h += faults(journal)
+        h += targets(journal)
         h += consistency(journal)
         h += errors(journal)
         h += hosts(journal)
@@ -37,6 +38,7 @@ public enum HTMLReport {
         if let code = j.outcome?.exitCode { h += "<span class=\"muted\">exit code \(code)</span>" }
         h += "</p>\n"
         if let reason = j.reason { h += "<p class=\"reason\">\(e(reason))</p>\n" }
+        if j.outcome == nil { h += "<p class=\"reason unfinished\">\(e(j.unfinishedSummary))</p>\n" }
         if let description = j.plan.description { h += "<p class=\"muted\">\(e(description))</p>\n" }
         h += "<dl class=\"facts\">\n"
         var facts: [(String, String)] = [
@@ -44,6 +46,7 @@ public enum HTMLReport {
             ("seed", String(j.seed)),
             ("started", RenderFormat.wall(j.startedAt)),
         ]
+        if let version = j.faultlineVersion { facts.append(("faultline", version)) }
         if let ended = j.endedAt { facts.append(("ended", RenderFormat.wall(ended))) }
         facts.append(("duration", RenderFormat.duration(a.endT)))
         facts.append(("hosts", j.hosts.isEmpty ? "none" : j.hosts.map(\.name).joined(separator: ", ")))
@@ -68,6 +71,8 @@ public enum HTMLReport {
     private static func cell(_ check: RunAnalysis.Check?) -> String {
         guard let check else { return "<td class=\"none\">—</td>" }
         switch check.status {
+        case .passed where check.group == "consistency":
+            return "<td><span class=\"pass\">held</span> <span class=\"muted\">\(e(check.samples.first?.detail ?? "every check passed"))</span></td>"
         case .passed:
             return "<td><span class=\"pass\">held</span> <span class=\"muted\">(\(check.samples.count) sample\(check.samples.count == 1 ? "" : "s"))</span></td>"
         case .failed(let message, let details):
@@ -88,10 +93,29 @@ public enum HTMLReport {
             func find(_ timing: String) -> RunAnalysis.Check? {
                 checks.first { $0.group == "hypothesis.\(timing)" && $0.name == probe.name }
             }
-            let during = find("during")
+            let during = probe.kind == "consistency" ? consistencyCheck(probe.name, checks) : find("during")
             h += "<tr><td>\(e(probe.name))</td><td>\(e(probe.kind))</td>\(cell(find("before")))\(cell(during))\(cell(find("after")))</tr>\n"
         }
         return h + "</tbody>\n</table>\n"
+    }
+
+    /// A consistency probe's verdicts as one check: deviated when any check found a
+    /// violation, held when all passed, not checked otherwise.
+    private static func consistencyCheck(_ probe: String, _ checks: [RunAnalysis.Check]) -> RunAnalysis.Check? {
+        let mine = checks.filter { $0.group == "consistency" && ($0.name == probe || $0.name.hasPrefix(probe + ": ")) }
+        guard let first = mine.first else { return nil }
+        var combined = first
+        combined.samples = mine.flatMap(\.samples)
+        let failed = mine.compactMap { c -> (String, [String])? in if case .failed(let m, let d) = c.status { (m, d) } else { nil } }
+        let skipped = mine.compactMap { c -> String? in if case .skipped(let r) = c.status { r } else { nil } }
+        if !failed.isEmpty {
+            combined.status = .failed(message: failed.map(\.0).joined(separator: "; "), details: failed.flatMap(\.1))
+        } else if !skipped.isEmpty {
+            combined.status = .skipped(reason: skipped.joined(separator: "; "))
+        } else {
+            combined.status = .passed
+        }
+        return combined
     }
 
     private static func guards(_ j: Journal, _ checks: [RunAnalysis.Check]) -> String {
@@ -130,7 +154,20 @@ public enum HTMLReport {
             else { reverted = "—" }
             h += "<tr><td class=\"mono\">\(e(f.id))</td><td>\(e(step))</td><td>\(e(f.host))</td><td><span class=\"swatch k-\(f.fault.kind.rawValue)\"></span>\(e(f.fault.summary))</td>"
             h += "<td class=\"num\">\(e(RenderFormat.offset(f.requestedAt)))</td><td class=\"num\">\(f.appliedAt.map { e(RenderFormat.offset($0)) } ?? "—")</td>"
-            h += "<td class=\"num\">\(reverted)</td><td>\(e(f.revertReason ?? ""))</td><td>\(f.error.map { "<span class=\"failed\">\(e($0))</span>" } ?? "")</td></tr>\n"
+            h += "<td class=\"num\">\(reverted)</td><td>\(e(f.revertReason?.rawValue ?? ""))</td><td>\(f.error.map { "<span class=\"failed\">\(e($0))</span>" } ?? "")</td></tr>\n"
+        }
+        return h + "</tbody>\n</table>\n"
+    }
+
+    /// Which hosts the dynamic and random targets meant, and when (the leader a fault was
+    /// aimed at; when a probe saw leadership move).
+    private static func targets(_ j: Journal) -> String {
+        guard !j.targets.isEmpty else { return "" }
+        var h = "<h2 id=\"targets\">Targets resolved</h2>\n"
+        h += "<table class=\"targets\">\n<thead><tr><th>at</th><th>target</th><th>how</th><th>for</th><th>hosts</th></tr></thead>\n<tbody>\n"
+        for r in j.targets {
+            h += "<tr><td class=\"num\">\(e(RenderFormat.offset(r.t)))</td><td>\(e(r.target))</td><td>\(e(r.how))</td><td>\(e(r.use))</td>"
+            h += "<td><strong>\(e(r.hosts.isEmpty ? "none" : r.hosts.joined(separator: ", ")))</strong></td></tr>\n"
         }
         return h + "</tbody>\n</table>\n"
     }
@@ -149,6 +186,13 @@ public enum HTMLReport {
                 h += "<td>\(verdict.explanation.map { "<pre>\(e($0))</pre>" } ?? "")</td></tr>\n"
             }
             h += "</tbody>\n</table>\n"
+            if let timeline = record.timeline, !timeline.intervals.isEmpty {
+                h += "<h4>Workload over time</h4>\n<div class=\"scroll\">\n" + workloadChart(record, timeline, journal: j, analysis: RunAnalysis(j)) + "\n</div>\n"
+                h += "<div class=\"legend\"><span><span class=\"swatch answered\"></span>answered</span><span><span class=\"swatch failed-op\"></span>failed</span>"
+                h += "<span><span class=\"swatch indeterminate\"></span>indeterminate</span><span><span class=\"swatch p50\"></span>p50</span><span><span class=\"swatch p99\"></span>p99</span>"
+                h += "<span><span class=\"swatch window-swatch\"></span>fault applied</span></div>\n"
+                h += workloadFacts(timeline)
+            }
         }
         return h
     }

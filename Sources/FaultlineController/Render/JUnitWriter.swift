@@ -31,6 +31,7 @@ public enum JUnitWriter {
         x += "    <properties>\n"
         var properties: [(String, String)] = [
             ("schema", journal.schema),
+            ("faultline-version", journal.faultlineVersion ?? "unknown"),
             ("plan", journal.plan.file),
             ("title", journal.plan.title),
             ("seed", String(journal.seed)),
@@ -75,15 +76,16 @@ public enum JUnitWriter {
         return x
     }
 
-    /// A consistency verdict has no samples: its time is its check's, from the journal's
-    /// record (0 for journals written before checks were timed).
+    /// A consistency verdict's time is its own check's (`checkSeconds`), when the journal
+    /// has it; else what RunAnalysis counts (the probe's summary sample, on its first verdict).
     static func seconds(of check: RunAnalysis.Check, in journal: Journal) -> Double {
         guard check.group == "consistency" else { return check.seconds }
         for record in journal.consistency {
-            if let verdict = record.verdicts.first(where: { "\(record.probe): \($0.check)" == check.name }) {
-                return max(0, verdict.checkSeconds ?? 0)
+            if let verdict = record.verdicts.first(where: { "\(record.probe): \($0.check)" == check.name }),
+               let seconds = verdict.checkSeconds {
+                return max(0, seconds)
             }
         }
-        return 0
+        return check.seconds
     }
 }

@@ -91,7 +91,9 @@ struct RunAnalysis {
     /// guards, then consistency verdicts.
     var checks: [Check] {
         var out: [Check] = []
-        for probe in journal.probes where probe.role == .hypothesis {
+        // A consistency probe is judged by its checker's verdicts (below), not by samples
+        // per timing: its one sample is the check's summary, taken after the workload.
+        for probe in journal.probes where probe.role == .hypothesis && probe.kind != "consistency" {
             for timing in Self.expand(probe.timings) {
                 let wanted = Self.phases(forTiming: timing)
                 let samples = probe.samples.filter { wanted.contains($0.phase) }
@@ -103,8 +105,15 @@ struct RunAnalysis {
             out.append(Check(group: "guard", name: probe.name, timing: nil, samples: probe.samples,
                              status: status(probe.samples, required: .method, what: "guard")))
         }
+        for probe in journal.probes where probe.kind == "consistency" && !journal.consistency.contains(where: { $0.probe == probe.name }) {
+            out.append(Check(group: "consistency", name: probe.name, timing: nil, samples: [],
+                             status: .skipped(reason: reached(.method) ? "the workload's history was never checked: the run ended first"
+                                                                       : notReached(.method))))
+        }
         for record in journal.consistency {
-            for verdict in record.verdicts {
+            // The check's time is the duration of the probe's summary sample.
+            let summary = journal.probes.first { $0.name == record.probe && $0.kind == "consistency" }?.samples ?? []
+            for (i, verdict) in record.verdicts.enumerated() {
                 let status: Check.Status
                 switch verdict.result {
                 case "ok": status = .passed
@@ -115,7 +124,9 @@ struct RunAnalysis {
                 default:
                     status = .skipped(reason: "the checker could not decide (\(verdict.result))" + (verdict.explanation.map { ": \($0)" } ?? ""))
                 }
-                out.append(Check(group: "consistency", name: "\(record.probe): \(verdict.check)", timing: nil, samples: [], status: status))
+                // The check ran once for all its verdicts: its time is counted on the first.
+                out.append(Check(group: "consistency", name: "\(record.probe): \(verdict.check)", timing: nil,
+                                 samples: i == 0 ? summary : [], status: status))
             }
         }
         return out

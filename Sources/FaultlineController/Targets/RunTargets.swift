@@ -25,6 +25,19 @@ public struct RunTargets: Sendable {
         self.dynamic = dynamic
     }
 
+    /// How a target is chosen when that is decided only at run time — by asking the
+    /// service, or with the seed — in words ("etcd-leader among members", "pick 1 of web");
+    /// nil for fixed selections (all, labels, names), whose hosts the plan already says.
+    public func chosenAtRunTime(_ name: String) -> String? {
+        guard let target = resolver.plan.target(named: name) else { return nil }
+        switch target.selection {
+        case .dynamic(let from, let how): return "\(how.rawValue) among \(from)"
+        case .pick(let count, let from): return "pick \(count) of \(from)"
+        case .percent(let p, let from): return "\(p) of \(from)"
+        case .all, .labels, .names: return nil
+        }
+    }
+
     public func hosts(_ name: String, iteration: Int? = nil) async throws -> [Host] {
         try await hosts(name, iteration: iteration, depth: 0)
     }

@@ -57,11 +57,19 @@ final class DiagnosticSink {
                                       message: message, suggestion: suggestion))
     }
 
+    /// A diagnostic about another file (an inventory file the plan names), kept against that
+    /// file so its line and column point into it.
+    func record(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
+
     var isEmpty: Bool { diagnostics.isEmpty }
 
+    /// This file's diagnostics by position, then those about other files (each by position).
     func sorted() -> [Diagnostic] {
-        diagnostics.enumerated().sorted { a, b in
-            (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
+        // Files in the order they were first reported, this one first.
+        var rank: [String: Int] = [file: 0]
+        for d in diagnostics where rank[d.file] == nil { rank[d.file] = rank.count }
+        return diagnostics.enumerated().sorted { a, b in
+            (rank[a.element.file]!, a.element.line, a.element.column, a.offset) < (rank[b.element.file]!, b.element.line, b.element.column, b.offset)
         }.map(\.element)
     }
 }

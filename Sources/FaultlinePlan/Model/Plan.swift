@@ -34,6 +34,10 @@ public struct Settings: Sendable, Hashable {
     public var probeTimeout: TimeSpan = .seconds(5)
     /// Timeout of one call to an agent.
     public var agentTimeout: TimeSpan = .seconds(5)
+    /// How long the system may take to recover after the faults are reverted: the
+    /// after-probes are retried (the `recovery` phase) until they all hold or this passes,
+    /// and only then checked for the verdict. Zero checks at once.
+    public var settle: TimeSpan = .zero
     /// Seed of every random choice (`pick`, `percent`, `random-halves`, workloads); nil
     /// draws one at run time and records it in the journal.
     public var seed: UInt64?

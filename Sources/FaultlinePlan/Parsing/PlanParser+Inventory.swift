@@ -31,7 +31,8 @@ extension PlanParser {
                 sink.error(mark, "inventory", "cannot use inventory file '\(shownAs)': \(error.diagnostics[0].message)")
             } else {
                 sink.error(mark, "inventory", "inventory file '\(shownAs)' has \(error.diagnostics.count) problem(s), listed below")
-                for d in error.diagnostics { sink.error(Mark(line: d.line, column: d.column), d.field, d.message, suggestion: d.suggestion) }
+                // Against the inventory file: its lines, not the plan's.
+                for d in error.diagnostics { sink.record(d) }
             }
             return nil
         }

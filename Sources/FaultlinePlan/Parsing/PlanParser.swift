@@ -128,6 +128,11 @@ public final class PlanParser {
         }
         if let t = f.positiveSpan("probe-timeout") { s.probeTimeout = t }
         if let t = f.positiveSpan("agent-timeout") { s.agentTimeout = t }
+        if let t = f.positiveSpan("settle") {
+            if t > .seconds(3600) {
+                sink.error(f.value("settle")!.mark, "settings.settle", "expected a settle time of at most 1h, found \(t)")
+            } else { s.settle = t }
+        }
         if let v = f.value("seed") {
             if let text = Values.scalar(v), let seed = UInt64(text) { s.seed = seed } else {
                 sink.error(v.mark, "settings.seed", "expected a whole number from 0 to \(UInt64.max), found \(v.found)")

@@ -24,7 +24,7 @@ public enum PlanSchema {
         ("probe.prometheus", ["url", "query", "equals", "between", "below", "above", "timeout", "tls"]),
         ("probe.consistency", ["workload", "target", "clients", "keys", "rate", "during", "checks", "timeout", "url", "outcome"]),
         ("probe.consistency.outcome", ["header", "failed", "indeterminate", "failed-status"]),
-        ("settings", ["lease", "probe-timeout", "agent-timeout", "seed"]),
+        ("settings", ["lease", "probe-timeout", "agent-timeout", "settle", "seed"]),
         ("step", ["name", "latency", "loss", "duplicate", "corrupt", "reorder", "bandwidth", "partition", "kill", "pause", "clock", "sequence", "parallel", "repeat", "command", "http"]),
         ("repeat", ["times", "every", "steps"]),
         ("command", ["argv", "timeout"]),

@@ -119,6 +119,18 @@ final class TestCluster: @unchecked Sendable {
         for i in 1...hostCount { try waitForServer(i) }
     }
 
+    /// Kills host I's agent with SIGKILL (it reverts nothing: its faults stay in the
+    /// kernel and in its ledger) and starts it again with the same configuration; answers
+    /// once the new one answers. The new process is in `agents`, so `destroy()` stops it.
+    func restartAgent(_ i: Int) throws {
+        agents[i - 1].kill()
+        _ = agents[i - 1].waitForExit(seconds: 5)
+        agents.append(agents[i - 1])  // still stopped by destroy() (already dead)
+        agents[i - 1] = try SpawnedProcess(["/usr/sbin/ip", "netns", "exec", namespace(i), Self.agentBinary, "--config", "\(dir)/h\(i).yaml"],
+                                           logPath: "\(dir)/agent-h\(i)-restarted.log")
+        try waitForAgent(i)
+    }
+
     func clients(timeout: TimeSpan = .seconds(5)) throws -> [String: any AgentClient] {
         try AgentDirectory.clients(for: inventory.hosts, credentials: .init(tls: tls, bearerToken: nil), timeout: timeout)
     }

@@ -11,7 +11,7 @@ SWIFT_FLAGS  ?=
 APT_PACKAGES := nftables libnftables-dev libnl-route-3-dev libnl-3-dev libnetfilter-queue-dev \
                 libnfnetlink-dev libmnl-dev libcap-dev iptables iproute2 etcd-server etcd-client \
                 redis-server redis-sentinel golang-go gcc pkg-config chromium python3-venv haproxy prometheus \
-                qemu-system-x86 busybox-static kmod binutils systemd libcap2-bin
+                qemu-system-x86 busybox-static kmod binutils systemd libcap2-bin libxml2-utils
 FAULTLINE    := .build/debug/faultline
 PREFIX       ?= /usr/local
 DESTDIR      ?=

@@ -4,11 +4,14 @@
 // run-vs-porcupine.sh).
 //
 //   checker-bench [--data DIR] [--repeat N] [--write-generated DIR]
-//                 [--only etcd|kv|kv-NAME|generated|generated-register|generated-cas|generated-kv]
+//                 [--only etcd|kv|kv-NAME|generated|generated-register|generated-cas|generated-kv
+//                         |generated-kv-putget|generated-kv-putget-stale]
 //                 [--partitions]   (kv files: one line per key)
 //                 [--kv-keys N]    (keys of the generated kv history, default 10)
+//                 [--putget-keys N] [--putget-info RATE]  (the put/get history: 4 keys, 0.05)
 //
-// --write-generated writes the generated histories (register.jsonl, cas.jsonl, kv.jsonl) in
+// --write-generated writes the generated histories (register.jsonl, cas.jsonl, kv.jsonl,
+// kv-putget.jsonl, kv-putget-stale.jsonl) in
 // Faultline's format for the Porcupine side of run-vs-porcupine.sh.
 //
 // DIR defaults to Porcupine's data in Tests/Fixtures/porcupine. Each time is the median
@@ -24,6 +27,8 @@ var generatedPath: String? = nil
 var only: String? = nil
 var showPartitions = false
 var kvKeys = 10
+var putGetKeys = 4
+var putGetInfo = 0.05
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -33,6 +38,8 @@ while let argument = arguments.popFirst() {
     case "--only": only = arguments.popFirst()
     case "--partitions": showPartitions = true
     case "--kv-keys": kvKeys = Int(arguments.popFirst() ?? "") ?? kvKeys
+    case "--putget-keys": putGetKeys = Int(arguments.popFirst() ?? "") ?? putGetKeys
+    case "--putget-info": putGetInfo = Double(arguments.popFirst() ?? "") ?? putGetInfo
     default:
         FileHandle.standardError.write("unknown argument \(argument)\n".data(using: .utf8)!)
         exit(2)
@@ -131,21 +138,35 @@ for name in ["c01-ok", "c01-bad", "c10-ok", "c10-bad", "c50-ok", "c50-bad"] wher
 }
 
 // 3. Generated histories.
-struct Generated { var name: String; var generator: HistoryGenerator; var model: LinearizabilityChecker.HistoryModel }
+struct Generated {
+    var name: String; var generator: HistoryGenerator; var model: LinearizabilityChecker.HistoryModel
+    /// Whether one stale read is injected (then the expected verdict is illegal, not ok).
+    var staleRead = false
+}
 var register50 = HistoryGenerator(object: .register, clients: 50, operations: 20_000, keys: 1)
 register50.readRate = 0.5
 var cas50 = HistoryGenerator(object: .casRegister, clients: 50, operations: 20_000, keys: 1)
 cas50.infoRate = 0.01
 var kv50 = HistoryGenerator(object: .keyValue, clients: 50, operations: 20_000, keys: kvKeys)
+// What the http-kv workload records: gets and puts of fresh values (no append), 5 % of the
+// puts indeterminate, 31 000 operations over 4 keys; and the same with one stale read.
+var kvPutGet = HistoryGenerator(object: .keyValue, clients: 50, operations: 31_000, keys: putGetKeys)
+kvPutGet.secondaryRate = 0
+kvPutGet.infoRate = putGetInfo
 let generated = [
     Generated(name: "generated register, 50 clients × 20 000 ops, 1 key", generator: register50, model: .register),
     Generated(name: "generated cas register, 50 clients × 20 000 ops, 1 key, 1% info", generator: cas50, model: .cas),
     Generated(name: "generated kv, 50 clients × 20 000 ops, \(kvKeys) keys", generator: kv50, model: .kv),
+    Generated(name: "generated kv put/get, 50 clients × 31 000 ops, \(putGetKeys) keys, \(putGetInfo * 100)% info",
+              generator: kvPutGet, model: .kv),
+    Generated(name: "generated kv put/get, 50 clients × 31 000 ops, \(putGetKeys) keys, \(putGetInfo * 100)% info, one stale read",
+              generator: kvPutGet, model: .kv, staleRead: true),
 ]
-let generatedKinds = ["register", "cas", "kv"]
+let generatedKinds = ["register", "cas", "kv", "kv-putget", "kv-putget-stale"]
 for (index, item) in generated.enumerated()
 where only == nil || only == "generated" || only == "generated-" + generatedKinds[index] {
-    let history = item.generator.generate(seed: 42)
+    var history = item.generator.generate(seed: 42)
+    if item.staleRead { history = HistoryGenerator.injectStaleRead(into: history, seed: 42)!.0 }
     if let generatedPath {
         let file = generatedPath + "/" + generatedKinds[index] + ".jsonl"
         try! FaultlineHistoryWriter.write(history).write(toFile: file, atomically: true, encoding: .utf8)
@@ -154,9 +175,11 @@ where only == nil || only == "generated" || only == "generated-" + generatedKind
     repeats = min(repeats, 3)
     let (elapsed, result) = time { try! LinearizabilityChecker.check(history, model: item.model) }
     repeats = savedRepeats
-    // Linearizable by construction: illegal would be a wrong verdict; unknown (a budget ran
-    // out) is an honest answer, reported in the table.
-    if result.verdict == .illegal { mismatches += 1; print("MISMATCH \(item.name): \(result.verdict)") }
+    // Linearizable by construction (unless a stale read was injected): the other definite
+    // verdict would be wrong; unknown (a budget ran out) is an honest answer, reported in the table.
+    if result.verdict == (item.staleRead ? .ok : .illegal) {
+        mismatches += 1; print("MISMATCH \(item.name): \(result.verdict)")
+    }
     let limit = result.partitions.compactMap(\.limitReached).first.map { " (\($0.rawValue) limit)" } ?? ""
     let methods = Set(result.partitions.map(\.method.rawValue)).sorted().joined(separator: "+")
     let iterations = result.partitions.reduce(0) { $0 + $1.iterations }

@@ -29,6 +29,7 @@ struct RenderJournalFormatTests {
     static func complete() -> Journal {
         var j = RenderFixtures.deviated()
         j.faults[0].error = "revert took two tries"
+        j.consistency[0].verdicts[0].checkSeconds = 1.25
         return j
     }
 

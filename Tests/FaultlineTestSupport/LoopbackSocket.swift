@@ -4,23 +4,25 @@ import Glibc
 
 /// Loopback TCP ports for servers a test starts, and sockets a test listens on itself.
 public enum LoopbackSocket {
-    /// A listening socket on 127.0.0.1 at a kernel-chosen port: (descriptor, port).
-    public static func listen(backlog: Int32 = 64) throws -> (Int32, UInt16) {
+    /// A listening socket on loopback at a kernel-chosen port: (descriptor, port).
+    /// `address` may be any of 127.0.0.0/8 (all loopback on Linux), so several "hosts" can
+    /// listen on one port; `port` 0 takes a free one.
+    public static func listen(backlog: Int32 = 64, address host: String = "127.0.0.1", port: UInt16 = 0) throws -> (Int32, UInt16) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr(host)
+        address.sin_port = port.bigEndian
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard bound == 0, Glibc.listen(fd, backlog) == 0 else {
             let code = errno
             close(fd)
-            throw TestFailure("bind/listen 127.0.0.1:0: errno \(code)")
+            throw TestFailure("bind/listen \(host):\(port): errno \(code)")
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {

@@ -22,7 +22,8 @@ public enum LinearizabilityChecker {
     ///   - memoryLimit: bytes the searches may add to their caches, all partitions together.
     ///   - strategy: `.automatic` decides read/write registers whose writes wrote distinct
     ///     values (what Faultline's workloads record) with the polynomial block-order test,
-    ///     any other partition with the general search.
+    ///     and so the keys of a kv history with only gets and puts of distinct values; any
+    ///     other partition with the general search.
     public static func check(_ history: History, model: HistoryModel, timeout: Duration? = nil,
                              memoryLimit: Int = defaultMemoryLimit,
                              strategy: CheckStrategy = .automatic) throws(ModelMismatch) -> LinearizabilityResult {
@@ -39,7 +40,8 @@ public enum LinearizabilityChecker {
             let first = strategy == .automatic ? keysWithLostWrites(history, semantics: .appending) : []
             return check(ResolvedModel(KeyValueModel.model(keys: converted.keys)),
                          operations: converted.operations, timeout: timeout, memoryLimit: memoryLimit,
-                         shortcut: nil, searchFirst: first)
+                         shortcut: strategy == .automatic ? UniqueValueKeyValueCheck.run : nil,
+                         searchFirst: first)
         }
     }
 

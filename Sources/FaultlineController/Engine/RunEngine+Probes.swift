@@ -31,7 +31,7 @@ extension RunEngine {
         var failed: [String] = []
         for (i, sent, observations) in results {
             for o in observations { await book.sample(hypothesisIndex[i], o, sentAt: sent) }
-            if observations.contains(where: { !$0.ok }) { failed.append(plan.steadyState[i].name) }
+            if !HealthProbe.passes(plan.steadyState[i].probe, observations) { failed.append(plan.steadyState[i].name) }
         }
         return failed
     }
@@ -60,7 +60,7 @@ extension RunEngine {
             let t = clock.now()
             for o in observations { await book.sample(index, o, sentAt: sent) }
             let failing = observations.filter { !$0.ok }
-            if state.record(ok: failing.isEmpty, at: t) {
+            if state.record(ok: HealthProbe.passes(g.probe, observations), at: t) {
                 let detail = failing.map { ($0.host.map { "\($0): " } ?? "") + $0.detail }.joined(separator: "; ")
                 let grace = g.grace > .zero ? " for \(g.grace)" : ""
                 await book.event(.guardTripped, "guard '\(g.name)' failed\(grace): \(detail)")

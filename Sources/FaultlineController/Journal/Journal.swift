@@ -214,7 +214,11 @@ public struct ConsistencyRecord: Codable, Sendable, Hashable {
         public var result: String
         /// For a violation: the operations that cannot be ordered, in words.
         public var explanation: String?
-        public init(check: String, result: String, explanation: String?) { self.check = check; self.result = result; self.explanation = explanation }
+        /// How long this check of the recorded history took (absent in older journals).
+        public var checkSeconds: Double?
+        public init(check: String, result: String, explanation: String?, checkSeconds: Double? = nil) {
+            self.check = check; self.result = result; self.explanation = explanation; self.checkSeconds = checkSeconds
+        }
     }
     public var probe: String
     public var workload: String

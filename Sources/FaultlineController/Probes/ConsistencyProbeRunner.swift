@@ -57,6 +57,10 @@ public final class ConsistencyProbeRunner: Sendable {
             case .httpKV:
                 var api = HTTPKeyValueRegisterClient.API()
                 api.base = base
+                let outcome = probe.outcome
+                api.outcome = .init(name: outcome.header, notApplied: Set(outcome.failed),
+                                    indeterminate: Set(outcome.indeterminate))
+                api.notAppliedStatuses.formUnion(outcome.failedStatuses)
                 recorder = try WorkloadRecorder.httpKeyValue(configuration, api: api)
             }
         } catch {
@@ -109,10 +113,15 @@ public final class ConsistencyProbeRunner: Sendable {
         return record
     }
 
-    /// Pure apart from the checker's threads: the verdict of each requested check.
+    /// Pure apart from the checker's threads and the clock: the verdict of each requested
+    /// check, with how long it took (the time a JUnit testcase of that verdict reports).
     static func judge(_ history: History, checks: [ConsistencyProbe.Check], budget: Duration) -> [ConsistencyRecord.Verdict] {
         var out: [ConsistencyRecord.Verdict] = []
+        let clock = ContinuousClock()
         for check in checks {
+            let started = clock.now
+            // Every case below appends exactly one verdict: this one.
+            defer { out[out.count - 1].checkSeconds = (clock.now - started) / .seconds(1) }
             switch check {
             case .linearizable:
                 do {

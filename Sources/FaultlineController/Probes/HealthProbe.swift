@@ -20,6 +20,15 @@ public enum HealthProbe {
         }
     }
 
+    /// Whether one round of a probe's observations passes: with `each`, when enough hosts
+    /// passed for its `require` (all by default); without, when its one call passed. The
+    /// samples stay per host either way: the journal shows which host failed even when the
+    /// round passed.
+    public static func passes(_ probe: Probe, _ observations: [ProbeObservation]) -> Bool {
+        let passed = observations.count { $0.ok }
+        return probe.require.isMet(passed: passed, of: observations.count)
+    }
+
     static func once(_ probe: Probe, host: Host?, timeout: TimeSpan) async -> ProbeObservation {
         switch probe {
         case .http(let p): await HTTPProbeRunner.run(p, host: host, timeout: timeout)

@@ -6,6 +6,13 @@
 /// `detail`: expected vs observed); a phase that never ran gives `<skipped>` with the
 /// reason (the run was aborted, the hypothesis deviated before the method). The seed, the
 /// plan file and the outcome are `<properties>`. Pure and deterministic.
+///
+/// Valid against Jenkins' junit-10.xsd (jenkinsci/xunit-plugin), the schema CI systems
+/// read JUnit files by (Tests/Fixtures/junit/jenkins-junit-10.xsd; a test validates the
+/// output with xmllint): `<testsuites>` carries tests, failures, errors and time only (its
+/// schema has no `skipped`; the one `<testsuite>` does); `<skipped>` carries its reason as
+/// `message`. A testcase's time is what it cost: its samples' durations, or for a
+/// consistency verdict the time its check of the history took.
 public enum JUnitWriter {
     public static func render(_ journal: Journal) -> String {
         let analysis = RunAnalysis(journal)
@@ -16,11 +23,11 @@ public enum JUnitWriter {
         let tests = checks.count + errors
         let time = RenderFormat.fixed(analysis.endT, 3)
         let suiteName = "faultline: " + journal.plan.title
-        let counts = "tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(time)\""
+        let counts = "tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\""
 
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        x += "<testsuites name=\"\(Markup.attribute(suiteName))\" \(counts)>\n"
-        x += "  <testsuite name=\"\(Markup.attribute(suiteName))\" \(counts) timestamp=\"\(RenderFormat.wall(journal.startedAt))\">\n"
+        x += "<testsuites name=\"\(Markup.attribute(suiteName))\" \(counts) time=\"\(time)\">\n"
+        x += "  <testsuite name=\"\(Markup.attribute(suiteName))\" \(counts) skipped=\"\(skipped)\" time=\"\(time)\" timestamp=\"\(RenderFormat.wall(journal.startedAt))\">\n"
         x += "    <properties>\n"
         var properties: [(String, String)] = [
             ("schema", journal.schema),
@@ -40,7 +47,7 @@ public enum JUnitWriter {
         x += "    </properties>\n"
 
         for check in checks {
-            x += "    <testcase classname=\"\(Markup.attribute(check.group))\" name=\"\(Markup.attribute(check.name))\" time=\"\(RenderFormat.fixed(check.seconds, 3))\""
+            x += "    <testcase classname=\"\(Markup.attribute(check.group))\" name=\"\(Markup.attribute(check.name))\" time=\"\(RenderFormat.fixed(seconds(of: check, in: journal), 3))\""
             switch check.status {
             case .passed:
                 x += "/>\n"
@@ -67,5 +74,18 @@ public enum JUnitWriter {
         x += "</system-out>\n"
         x += "  </testsuite>\n</testsuites>\n"
         return x
+    }
+
+    /// A consistency verdict's time is its own check's (`checkSeconds`), when the journal
+    /// has it; else what RunAnalysis counts (the probe's summary sample, on its first verdict).
+    static func seconds(of check: RunAnalysis.Check, in journal: Journal) -> Double {
+        guard check.group == "consistency" else { return check.seconds }
+        for record in journal.consistency {
+            if let verdict = record.verdicts.first(where: { "\(record.probe): \($0.check)" == check.name }),
+               let seconds = verdict.checkSeconds {
+                return max(0, seconds)
+            }
+        }
+        return check.seconds
     }
 }

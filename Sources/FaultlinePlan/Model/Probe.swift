@@ -27,6 +27,15 @@ public enum Probe: Sendable, Hashable {
         case .consistency(let p): p.target
         }
     }
+
+    /// How many of the `each` target's hosts must pass (`all` without `each`).
+    public var require: HostRequirement {
+        switch self {
+        case .http(let p): p.require
+        case .tcp(let p): p.require
+        case .command, .prometheus, .consistency: .all
+        }
+    }
 }
 
 /// GET (or another method) a URL and judge the answer. `{{host.address}}` and
@@ -37,6 +46,8 @@ public struct HTTPProbe: Sendable, Hashable {
     public var headers: [String: String] = [:]
     public var body: String?
     public var each: String?
+    /// How many of `each`'s hosts must pass.
+    public var require: HostRequirement = .all
     public var timeout: TimeSpan?
     public var expect = HTTPExpectation()
     /// For `https://` URLs: trust, client certificate, verification.
@@ -85,6 +96,15 @@ public struct TCPProbe: Sendable, Hashable {
     public var address: String
     public var each: String?
     public var timeout: TimeSpan?
+    /// How many of `each`'s hosts must pass.
+    public var require: HostRequirement = .all
+
+    public init(address: String, each: String? = nil, timeout: TimeSpan? = nil, require: HostRequirement = .all) {
+        self.address = address
+        self.each = each
+        self.timeout = timeout
+        self.require = require
+    }
 }
 
 /// Run a program on the controller host (an argv list, never a shell string).
@@ -131,6 +151,26 @@ public struct ConsistencyProbe: Sendable, Hashable {
     public var timeout: TimeSpan = .seconds(1)
     /// For http-kv: base URL template (default `http://{{host.address}}:8080`).
     public var url: String?
+    /// For http-kv: how the service says whether a write it did not acknowledge was applied.
+    public var outcome = HTTPWriteOutcome()
+}
+
+/// How an HTTP key-value service says whether a write (or compare-and-set) that it did not
+/// acknowledge took effect: a response header whose value answers "no" or "unknown", and
+/// statuses that mean "refused, not applied". An ok status is an acknowledgement whatever
+/// the header says. Without a known header value, a 4xx is a failed write (the client's
+/// fault, nothing changed) and a 5xx is indeterminate (it may follow a commit).
+public struct HTTPWriteOutcome: Sendable, Hashable {
+    /// The header's name, matched case-insensitively; nil: read no header.
+    public var header: String? = "X-Applied"
+    /// Header values (compared case-insensitively) that make the write failed.
+    public var failed: [String] = ["no"]
+    /// Header values (compared case-insensitively) that make the write indeterminate.
+    public var indeterminate: [String] = ["unknown"]
+    /// Statuses beyond 4xx that make the write failed when the header does not decide.
+    public var failedStatuses: [Int] = []
+
+    public init() {}
 }
 
 public enum WorkloadSpan: String, Sendable, Hashable, CaseIterable {

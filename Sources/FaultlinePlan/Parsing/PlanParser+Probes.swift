@@ -88,6 +88,64 @@ extension PlanParser {
         return each
     }
 
+    /// `require: all | any | majority | {at-least: N}`: how many of `each`'s hosts must pass.
+    func readRequire(_ f: Fields, each: String?) -> HostRequirement? {
+        guard let node = f.value("require") else { return nil }
+        let path = f.pathOf("require")
+        let expected = "all, any, majority or {at-least: N}"
+        var requirement: HostRequirement?
+        switch node.content {
+        case .scalar(let text, _):
+            switch text {
+            case "all": requirement = .all
+            case "any": requirement = .any
+            case "majority": requirement = .majority
+            case "at-least":
+                sink.error(node.mark, path, "'at-least' needs a number of hosts: write require: {at-least: 2}")
+            default:
+                sink.error(node.mark, path, "expected \(expected), found '\(text)'",
+                           suggestion: Suggestion.closest(to: text, in: ["all", "any", "majority", "at-least"]))
+            }
+        case .mapping:
+            guard let r = Fields(node, path: path, object: "require", sink: sink, expected: expected) else { return nil }
+            if let n = r.int("at-least", in: 1...10_000, required: "the number of hosts that must pass, e.g. {at-least: 2}") {
+                requirement = .atLeast(n)
+                if let each { atLeastRequirements.append((each, n, r.value("at-least")!.mark, r.pathOf("at-least"))) }
+            }
+        case .sequence:
+            sink.error(node.mark, path, "expected \(expected), found \(node.found)")
+        }
+        if each == nil, requirement != nil {
+            sink.error(f.keyMark("require"), path, "'require' counts the hosts of 'each'; add each: <target> or remove require")
+            return nil
+        }
+        return requirement
+    }
+
+    /// `at-least: N` above the number of hosts its target can have: the probe could never
+    /// pass. Known for `names:` and `pick:` targets, and for any static one with an inline
+    /// inventory; left to run time otherwise (labels against the lab, dynamic targets).
+    func checkAtLeastRequirements(_ plan: Plan) {
+        let byName = Dictionary(plan.targets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let resolver: TargetResolver? = if case .inline(let inventory) = plan.inventory {
+            TargetResolver(plan: plan, inventory: inventory, seed: 0)
+        } else { nil }
+        for requirement in atLeastRequirements {
+            guard let target = byName[requirement.target] else { continue }   // reported as unknown already
+            var size: Int?
+            switch target.selection {
+            case .names(let names): size = Set(names).count
+            case .pick(let n, _): size = n
+            default: break
+            }
+            if size == nil, let resolver, case .hosts(let hosts)? = try? resolver.resolve(target.name) { size = hosts.count }
+            if let size, requirement.count > size {
+                sink.error(requirement.mark, requirement.path,
+                           "at least \(requirement.count) hosts must pass, but target '\(target.name)' has \(size) host(s); the probe could never pass")
+            }
+        }
+    }
+
     /// Probes speak HTTP(S) only (http and prometheus probes share this check).
     func checkHTTPURL(_ url: String, _ f: Fields) {
         if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
@@ -118,6 +176,7 @@ extension PlanParser {
         guard let url = f.string("url", required: "the URL to call, e.g. http://{{host.address}}:2379/health") else { return nil }
         var probe = HTTPProbe(url: url)
         probe.each = readEach(f)
+        if let require = readRequire(f, each: probe.each) { probe.require = require }
         checkTemplate(url, f, key: "url", hasEach: probe.each != nil)
         checkHTTPURL(url, f)
         if let m = f.string("method") {
@@ -208,7 +267,8 @@ extension PlanParser {
         if let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port) {} else {
             sink.error(f.value("address")!.mark, f.pathOf("address"), "expected host:port with a port from 1 to 65535, found '\(address)'")
         }
-        return TCPProbe(address: address, each: each, timeout: f.positiveSpan("timeout"))
+        return TCPProbe(address: address, each: each, timeout: f.positiveSpan("timeout"),
+                        require: readRequire(f, each: each) ?? .all)
     }
 
     func readCommandProbe(_ node: YAMLNode, path: String) -> CommandProbe? {
@@ -280,6 +340,72 @@ extension PlanParser {
             checkTemplate(url, f, key: "url", hasEach: true)
             probe.url = url
         }
+        if let node = f.value("outcome") {
+            if workload != .httpKV {
+                sink.error(f.keyMark("outcome"), f.pathOf("outcome"), "'outcome' is for the http-kv workload; \(workload.rawValue) reads its service's own errors")
+            } else if let outcome = readHTTPWriteOutcome(node, path: f.pathOf("outcome")) {
+                probe.outcome = outcome
+            }
+        }
         return probe
+    }
+
+    /// `outcome: {header: X-Applied, failed: [no], indeterminate: [unknown], failed-status: [503]}`;
+    /// every field optional (defaults: `X-Applied`, `[no]`, `[unknown]`, none).
+    func readHTTPWriteOutcome(_ node: YAMLNode, path: String) -> HTTPWriteOutcome? {
+        guard let f = Fields(node, path: path, object: "probe.consistency.outcome", sink: sink,
+                             expected: "a mapping such as {header: X-Applied, failed: [no], indeterminate: [unknown], failed-status: [503]}") else { return nil }
+        var outcome = HTTPWriteOutcome()
+        var valid = true
+        if let header = f.string("header") {
+            if header == "none" {
+                outcome.header = nil
+            } else if header.isEmpty || !header.utf8.allSatisfy(Self.isHeaderNameByte) {
+                sink.error(f.value("header")!.mark, f.pathOf("header"), "expected a header name such as X-Applied (letters, digits and !#$%&'*+-.^_`|~), or none, found '\(header)'")
+                valid = false
+            } else {
+                outcome.header = header
+            }
+        }
+        for (key, keep) in [("failed", \HTTPWriteOutcome.failed), ("indeterminate", \HTTPWriteOutcome.indeterminate)] {
+            guard let values = f.stringList(key) else { continue }
+            if let empty = values.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                sink.error(f.value(key)!.mark, "\(f.pathOf(key))[\(empty)]", "expected a header value such as \(key == "failed" ? "no" : "unknown"), found an empty one")
+                valid = false
+            }
+            outcome[keyPath: keep] = values
+        }
+        if f.has("header") && outcome.header == nil && (f.has("failed") || f.has("indeterminate")) {
+            sink.error(f.keyMark("header"), f.pathOf("header"), "'header: none' reads no header, so 'failed' and 'indeterminate' values would never be seen")
+            valid = false
+        }
+        let failed = Set(outcome.failed.map { $0.lowercased() })
+        if let both = outcome.indeterminate.first(where: { failed.contains($0.lowercased()) }) {
+            sink.error(f.value("indeterminate")?.mark ?? f.node.mark, f.pathOf("indeterminate"), "'\(both)' is both failed and indeterminate; a header value can mean only one")
+            valid = false
+        }
+        if let node = f.value("failed-status") {
+            let items: [YAMLNode] = if case .sequence(let list) = node.content { list } else { [node] }
+            var statuses: [Int] = []
+            for (i, item) in items.enumerated() {
+                let itemPath = "\(f.pathOf("failed-status"))[\(i)]"
+                guard let status = Values.int(item, path: itemPath, range: 400...599, sink: sink) else { valid = false; continue }
+                if status < 500 {
+                    sink.error(item.mark, itemPath, "every 4xx already means a failed write; list 5xx statuses here, found \(status)")
+                    valid = false
+                }
+                statuses.append(status)
+            }
+            outcome.failedStatuses = statuses
+        }
+        return valid ? outcome : nil
+    }
+
+    /// RFC 9110's `tchar`: the bytes a header name may hold.
+    static func isHeaderNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
     }
 }

@@ -12,6 +12,9 @@ public final class PlanParser {
     let directory: String
     /// Every target name used anywhere, to check once all definitions are known.
     var references: [(name: String, mark: Mark, path: String)] = []
+    /// `require: {at-least: N}` of each probe, checked against its `each` target's size
+    /// once the targets are known.
+    var atLeastRequirements: [(target: String, count: Int, mark: Mark, path: String)] = []
     /// Targets written inline in steps (`target: { pick: 1, from: etcd }`).
     var inlineTargets: [TargetDefinition] = []
 
@@ -116,6 +119,7 @@ public final class PlanParser {
         plan.warnings = sink.warnings
         checkReferences(plan)
         if case .inline(let inv) = plan.inventory { checkStaticTargets(plan, inventory: inv) }
+        checkAtLeastRequirements(plan)
         return plan
     }
 

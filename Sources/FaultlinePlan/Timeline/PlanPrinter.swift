@@ -149,7 +149,13 @@ public struct PlanPrinter {
     }
 
     func describe(_ probe: Probe) -> String {
-        func each(_ e: String?) -> String { e.map { " on each of \($0) (\(hostsText($0)))" } ?? "" }
+        let needed: String = switch probe.require {
+        case .all: ""
+        case .any: "; any one must pass"
+        case .majority: "; a majority must pass"
+        case .atLeast(let n): "; at least \(n) must pass"
+        }
+        func each(_ e: String?) -> String { e.map { " on each of \($0) (\(hostsText($0))\(needed))" } ?? "" }
         switch probe {
         case .http(let p): return "http \(p.method) \(p.url)\(each(p.each)) expecting status \(p.expect.status.map(String.init).joined(separator: "/"))"
         case .tcp(let p): return "tcp connect \(p.address)\(each(p.each))"

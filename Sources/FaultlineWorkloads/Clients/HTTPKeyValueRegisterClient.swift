@@ -26,7 +26,32 @@ public final class HTTPKeyValueRegisterClient: RegisterClient {
         /// HTTP's semantics a 4xx is the client's fault and changes nothing; 5xx may come
         /// after the change was made (a proxy timing out, a crash mid-way).
         public var notAppliedStatuses: Set<Int> = Set(400..<500)
+        /// A header in which the service says whether a write it did not acknowledge was
+        /// applied; read before the status.
+        public var outcome = OutcomeHeader()
         public var headers: [(String, String)] = []
+
+        /// A response header whose value says whether a write or compare-and-set that was
+        /// not acknowledged took effect. Services that know tell: a leader that refused a
+        /// write before proposing it answers `503` with `X-Applied: no`, and one that lost
+        /// track of a proposed write answers `X-Applied: unknown`. Without the header a 5xx
+        /// could follow a commit, so it is indeterminate; with it, a refusal is a failed
+        /// write, which the checkers ignore (fewer open operations, a smaller search).
+        public struct OutcomeHeader: Sendable, Equatable {
+            /// The header's name (matched case-insensitively); nil reads no header.
+            public var name: String?
+            /// Values (lowercased) meaning the request was not applied.
+            public var notApplied: Set<String>
+            /// Values (lowercased) meaning the request may or may not have been applied.
+            public var indeterminate: Set<String>
+
+            public init(name: String? = "X-Applied", notApplied: Set<String> = ["no"],
+                        indeterminate: Set<String> = ["unknown"]) {
+                self.name = name
+                self.notApplied = Set(notApplied.map { $0.lowercased() })
+                self.indeterminate = Set(indeterminate.map { $0.lowercased() })
+            }
+        }
 
         public struct CASRequest: Sendable {
             public var method: String
@@ -97,9 +122,21 @@ public final class HTTPKeyValueRegisterClient: RegisterClient {
 
     public func close() { connection.close() }
 
-    private func classify(_ response: HTTPResponse, request: String, mismatch: Set<Int>) -> RegisterReply {
+    /// An ok status is an acknowledgement and a mismatch status a compare-and-set that did
+    /// not swap, whatever the headers say; any other answer is read from the outcome header
+    /// when it carries a known value, else from the status.
+    func classify(_ response: HTTPResponse, request: String, mismatch: Set<Int>) -> RegisterReply {
         if api.okStatuses.contains(response.status) { return .ok(nil) }
         if mismatch.contains(response.status) { return .casMismatch }
+        if let name = api.outcome.name, let said = response.header(name) {
+            let value = said.lowercased()   // the parser trimmed it
+            if api.outcome.notApplied.contains(value) {
+                return .notApplied("\(request): HTTP \(response.status), \(name): \(said)")
+            }
+            if api.outcome.indeterminate.contains(value) {
+                return .indeterminate("\(request): HTTP \(response.status), \(name): \(said)")
+            }
+        }
         if api.notAppliedStatuses.contains(response.status) { return .notApplied("\(request): HTTP \(response.status)") }
         return .indeterminate("\(request): HTTP \(response.status)")
     }

@@ -14,18 +14,28 @@ import Synchronization
 ///   acknowledged write is lost, by construction.
 /// - `.lagsOneWrite`: reads come from a "replica" that holds each key's previous value:
 ///   a read never sees the latest acknowledged write.
+/// - `.refusesSomeWrites`: linearizable, but of every four PUTs, as a leader that is
+///   stepping down answers: one is refused unapplied with `503` and `X-Applied: no`, one is
+///   applied and answered `503` with `X-Applied: unknown` (it lost track of the commit),
+///   one is refused unapplied with a bare `503`, and one is stored and acknowledged.
 /// `POST /cas/<key>` with body `expected\nnew` swaps if the key holds `expected` (an
 /// empty `expected` means absent) and answers 412 otherwise (`.correct` mode only).
 /// Extra routes for the HTTP client tests: `GET /chunked` (a chunked body with an
 /// extension and a trailer), `GET /close-delimited` (no length; body ends at close),
 /// `GET /silent` (reads the request, never answers).
 final class TestKeyValueServer: Sendable {
-    enum Mode: Sendable { case correct, dropsWrites, lagsOneWrite }
+    enum Mode: Sendable { case correct, dropsWrites, lagsOneWrite, refusesSomeWrites }
 
     let port: UInt16
     let mode: Mode
     private let listener: Int32
     private let store = Mutex<(primary: [String: String], replica: [String: String])>(([:], [:]))
+    /// PUTs received, and the answer each value got (its turn of four), for `.refusesSomeWrites`.
+    private let puts = Mutex((count: 0, turnOfValue: [String: Int]()))
+
+    /// `.refusesSomeWrites`: which of the four answers each written value got
+    /// (0 `X-Applied: no`, 1 `X-Applied: unknown`, 2 bare 503, 3 acknowledged).
+    var turnOfValue: [String: Int] { puts.withLock { $0.turnOfValue } }
     private let connections = Mutex<(open: Set<Int32>, stopped: Bool)>(([], false))
     private let acceptorDone = DispatchSemaphore(value: 0)
     private let handlers = DispatchGroup()
@@ -108,9 +118,24 @@ final class TestKeyValueServer: Sendable {
             case ("PUT", _) where path.hasPrefix("/kv/"):
                 let key = String(path.dropFirst(4))
                 let value = String(decoding: body, as: UTF8.self)
+                if mode == .refusesSomeWrites {
+                    let turn = puts.withLock { puts -> Int in
+                        defer { puts.count += 1 }
+                        puts.turnOfValue[value] = puts.count % 4
+                        return puts.count % 4
+                    }
+                    if turn == 1 || turn == 3 { store.withLock { $0.primary[key] = value } }
+                    switch turn {
+                    case 0: send(fd, "HTTP/1.1 503 Service Unavailable\r\nX-Applied: no\r\nContent-Length: 0\r\n\r\n")
+                    case 1: send(fd, "HTTP/1.1 503 Service Unavailable\r\nx-applied: Unknown\r\nContent-Length: 0\r\n\r\n")
+                    case 2: send(fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+                    default: send(fd, "HTTP/1.1 204 No Content\r\n\r\n")
+                    }
+                    continue
+                }
                 store.withLock { store in
                     switch mode {
-                    case .correct: store.primary[key] = value
+                    case .correct, .refusesSomeWrites: store.primary[key] = value
                     case .dropsWrites: break
                     case .lagsOneWrite:
                         if let previous = store.primary[key] { store.replica[key] = previous }

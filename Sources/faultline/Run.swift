@@ -28,7 +28,7 @@ struct Run: ParsableCommand {
         Examples:
           faultline run Experiments/ci-gate.yaml --junit build/faultline.xml
           faultline run Experiments/etcd-leader-isolation.yaml --seed 7 --out runs/7
-          faultline run plan.yaml --out runs/ --certs /etc/faultline/pki --controller ci
+          faultline run plan.yaml --certs /etc/faultline/pki --controller ci
           faultline run staging.yaml --var etcd-port=2479 --out runs/staging
 
         Exit codes:

@@ -96,6 +96,7 @@ enum RenderFixtures {
                                                value < 500 ? "\(RenderFormat.value(value)) ms, below 500" : "\(RenderFormat.value(value)) ms, expected below 500"))
         }
         var guardProbe = ProbeRecord(name: "error rate below 5%", kind: "prometheus", role: .guard, timings: [])
+        guardProbe.require = "majority"
         for k in 0..<26 {
             let t = 2.5 + Double(k)
             let value = k == 12 ? 0.041 : 0.002 * Double(k % 5)

@@ -64,10 +64,12 @@ public final class RunEngine: Sendable {
         for p in plan.steadyState {
             let timings = p.probe.kindName == "consistency" ? ["during"] : p.when.sorted().map(\.rawValue)
             journal.probes.append(ProbeRecord(name: p.name, kind: p.probe.kindName, role: .hypothesis, timings: timings))
+            journal.probes[journal.probes.count - 1].require = p.probe.require.journalText
             h.append(journal.probes.count - 1)
         }
         for gd in plan.guards {
             journal.probes.append(ProbeRecord(name: gd.name, kind: gd.probe.kindName, role: .guard, timings: []))
+            journal.probes[journal.probes.count - 1].require = gd.probe.require.journalText
             g.append(journal.probes.count - 1)
         }
         hypothesisIndex = h

@@ -158,6 +158,10 @@ public struct ProbeRecord: Codable, Sendable, Hashable {
     public var role: Role
     /// before, during, after, continuous (hypothesis probes); empty for guards.
     public var timings: [String]
+    /// For an `each` probe that does not need every host: `any`, `majority` or
+    /// `at-least N` — a round (the calls sent together) passes when that many hosts pass.
+    /// Absent: every host must pass.
+    public var require: String?
     public var samples: [ProbeSample] = []
     public init(name: String, kind: String, role: Role, timings: [String]) {
         self.name = name; self.kind = kind; self.role = role; self.timings = timings

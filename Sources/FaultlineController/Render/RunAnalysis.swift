@@ -1,3 +1,5 @@
+import FaultlinePlan
+
 /// What the renderers read off a journal: which phases ran and when, and one verdict per
 /// hypothesis probe per timing, per guard and per consistency check. Pure; shared by the
 /// JUnit writer and the HTML report so the two can never disagree about a verdict.
@@ -98,12 +100,13 @@ struct RunAnalysis {
                 let wanted = Self.phases(forTiming: timing)
                 let samples = probe.samples.filter { wanted.contains($0.phase) }
                 out.append(Check(group: "hypothesis.\(timing)", name: probe.name, timing: timing, samples: samples,
-                                 status: status(samples, required: Self.requiredPhase(forTiming: timing), what: timing)))
+                                 status: status(samples, required: Self.requiredPhase(forTiming: timing), what: timing,
+                                                require: HostRequirement(journalText: probe.require))))
             }
         }
         for probe in journal.probes where probe.role == .guard {
             out.append(Check(group: "guard", name: probe.name, timing: nil, samples: probe.samples,
-                             status: status(probe.samples, required: .method, what: "guard")))
+                             status: status(probe.samples, required: .method, what: "guard", require: HostRequirement(journalText: probe.require))))
         }
         for probe in journal.probes where probe.kind == "consistency" && !journal.consistency.contains(where: { $0.probe == probe.name }) {
             out.append(Check(group: "consistency", name: probe.name, timing: nil, samples: [],
@@ -132,10 +135,20 @@ struct RunAnalysis {
         return out
     }
 
-    private func status(_ samples: [ProbeSample], required: RunPhase, what: String) -> Check.Status {
+    private func status(_ samples: [ProbeSample], required: RunPhase, what: String, require: HostRequirement) -> Check.Status {
         if samples.isEmpty {
             return reached(required) ? .skipped(reason: "no sample was taken (\(what)) although the \(required.rawValue) phase ran")
                                      : .skipped(reason: notReached(required))
+        }
+        if require != .all {
+            // Judged round by round, as the engine judged it: the calls sent together (one
+            // send time) pass when enough of their hosts passed.
+            let rounds = Dictionary(grouping: samples, by: \.t).sorted { $0.key < $1.key }.map(\.value)
+            let failed = rounds.filter { round in !require.isMet(passed: round.count { $0.ok }, of: round.count) }
+            guard let first = failed.first, let sample = first.first(where: { !$0.ok }) ?? first.first else { return .passed }
+            let count = failed.count == rounds.count ? "all \(rounds.count) rounds" : "\(failed.count) of \(rounds.count) rounds"
+            return .failed(message: "\(require) of the hosts did not pass in \(count); first at \(Self.describe(sample))",
+                           details: failed.flatMap { $0.filter { !$0.ok } }.map(Self.describe))
         }
         let failing = samples.filter { !$0.ok }
         guard let first = failing.first else { return .passed }

@@ -191,7 +191,7 @@ let package = Package(
         .executableTarget(name: "controller-bench", dependencies: ["FaultlineAgentAPI", "FaultlineCore"],
                           path: "Benchmarks/controller", exclude: ["run-vs-chaostoolkit.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "agent-bench", dependencies: ["FaultlineAgentAPI", "FaultlineCore"],
-                          path: "Benchmarks/agent", swiftSettings: swiftSettings),
+                          path: "Benchmarks/agent", exclude: ["footprint.sh"], swiftSettings: swiftSettings),
         // Helpers every real-process test needs: spawning (without leaking descriptors),
         // temporary directories, namespaces made for one test.
         .target(name: "FaultlineTestSupport", path: "Tests/FaultlineTestSupport", swiftSettings: swiftSettings),

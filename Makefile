@@ -74,6 +74,7 @@ bench: deps
 	.build/release/checker-bench --only kv
 	Benchmarks/workloads/run-etcd.sh .build/release/workloads-bench 4 4 5
 	.build/release/agent-bench 200 .build/release/faultline-agent
+	Benchmarks/agent/footprint.sh .build/release/faultline-agent 3
 	for p in controller-bench faultline-agent faultline; do $(SWIFT) build -c release --product $$p || exit 1; done; \
 	  .build/release/controller-bench --agent .build/release/faultline-agent && \
 	  Benchmarks/controller/run-vs-chaostoolkit.sh .build/release/faultline .build/release/faultline-agent 10

@@ -47,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
     ],
     targets: [
         .target(
@@ -107,6 +108,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -138,6 +140,7 @@ let package = Package(
             name: "faultline-agent",
             dependencies: [
                 "FaultlineCore", "FaultlineAgent", "FaultlineAgentAPI",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -188,14 +191,14 @@ let package = Package(
         .executableTarget(name: "controller-bench", dependencies: ["FaultlineAgentAPI", "FaultlineCore"],
                           path: "Benchmarks/controller", exclude: ["run-vs-chaostoolkit.sh"], swiftSettings: swiftSettings),
         .executableTarget(name: "agent-bench", dependencies: ["FaultlineAgentAPI", "FaultlineCore"],
-                          path: "Benchmarks/agent", swiftSettings: swiftSettings),
+                          path: "Benchmarks/agent", exclude: ["footprint.sh"], swiftSettings: swiftSettings),
         // Helpers every real-process test needs: spawning (without leaking descriptors),
         // temporary directories, namespaces made for one test.
         .target(name: "FaultlineTestSupport", path: "Tests/FaultlineTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "FaultlineAgentTests",
             dependencies: ["FaultlineAgent", "FaultlineAgentAPI", "FaultlineCore", "FaultlineNetShims", "FaultlineProcShims", "FaultlineTestSupport",
-                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import ArgumentParser
 import FaultlineAgent
 import FaultlineCore
 import Foundation
+import Logging
 
 /// The per-host agent: `faultline-agent --config /etc/faultline/agent.yaml`.
 @main
@@ -17,6 +18,7 @@ struct FaultlineAgentCommand: AsyncParsableCommand {
         Examples:
           faultline-agent --config /etc/faultline/agent.yaml
           faultline-agent --config agent.yaml --check      # validate the config, print capabilities, exit
+          faultline-agent --config agent.yaml --log-level debug --log-format json
         """,
         version: FaultlineVersion.current
     )
@@ -27,15 +29,32 @@ struct FaultlineAgentCommand: AsyncParsableCommand {
     @Flag(help: "Check the configuration and report capabilities, then exit without serving.")
     var check = false
 
+    @Option(help: "Overrides the configuration's log-level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    @Option(help: "Overrides the configuration's log-format: text or json.")
+    var logFormat: String?
+
+    func validate() throws {
+        if let logLevel, case .failure(let error) = Logger.Level.parse(logLevel) { throw ValidationError("--log-level: \(error)") }
+        if let logFormat, case .failure(let error) = AgentLogFormat.parse(logFormat) { throw ValidationError("--log-format: \(error)") }
+    }
+
     func run() async throws {
-        let configuration: AgentConfiguration
+        var configuration: AgentConfiguration
         do { configuration = try AgentConfiguration.load(path: config) } catch {
             FileHandle.standardError.write(Data("faultline-agent: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
+        if let logLevel, case .success(let level) = Logger.Level.parse(logLevel) { configuration.logLevel = level }
+        if let logFormat, case .success(let format) = AgentLogFormat.parse(logFormat) { configuration.logFormat = format }
+        // The log's lines go through a writer thread (StandardErrorWriter): let it finish
+        // before the process exits or prints its last error.
+        defer { StandardErrorWriter.standardError.flush() }
         do {
             try await AgentDaemon(configuration: configuration).run(checkOnly: check)
         } catch {
+            StandardErrorWriter.standardError.flush()
             FileHandle.standardError.write(Data("faultline-agent: \(error)\n".utf8))
             throw ExitCode(1)
         }

@@ -34,7 +34,7 @@ struct AgentRequestLaneTests {
         var limits = ServerLimits()
         limits.connectionsPerPeer = 128  // every client here is 127.0.0.1
         let server = try await AgentServer.start(host: "127.0.0.1", port: 0, router: router, tls: nil, limits: limits,
-                                                 group: group, audit: { lines.append($0) })
+                                                 group: group, log: AgentLog(capture: { lines.append($0) }))
         let endpoint = AgentEndpoint(name: "lanes", address: "127.0.0.1", port: server.port)
         func client() -> HTTPAgentClient { HTTPAgentClient(endpoint: endpoint, security: .insecure(bearerToken: nil), timeout: .seconds(10)) }
         let setup = client()

@@ -1,6 +1,7 @@
 import FaultlineAgentAPI
 import FaultlineCore
 import Foundation
+import Logging
 import Yams
 
 /// The agent's configuration file (YAML; every field in Agents/agent.yaml).
@@ -24,6 +25,10 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var device: String?
     public var restart: [String: [String]] = [:]
     public var policy = AgentPolicy()
+    /// `log-level`: trace, debug, info (the default), notice, warning, error, critical.
+    public var logLevel: Logger.Level = .info
+    /// `log-format`: text (the default) or json.
+    public var logFormat: AgentLogFormat = .text
 
     public init() {}
 
@@ -52,7 +57,7 @@ public struct AgentConfiguration: Sendable, Hashable {
         }
         guard let map = root.mapping else { throw fail("", "expected a mapping at the top level") }
         var config = AgentConfiguration()
-        let known = ["listen", "host-name", "tls", "ledger", "controllers", "network-namespace", "device", "restart", "policy"]
+        let known = ["listen", "host-name", "tls", "ledger", "controllers", "network-namespace", "device", "restart", "policy", "log-level", "log-format"]
         for (key, value) in map {
             guard let name = key.string else { throw fail("", "keys must be strings") }
             guard known.contains(name) else {
@@ -64,6 +69,18 @@ public struct AgentConfiguration: Sendable, Hashable {
                       (1...65535).contains(port) else { throw fail("listen", "expected ADDRESS:PORT such as 0.0.0.0:7433") }
                 config.listenHost = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
                 config.listenPort = port
+            case "log-level":
+                guard let text = value.string else { throw fail("log-level", "expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))") }
+                switch Logger.Level.parse(text) {
+                case .success(let level): config.logLevel = level
+                case .failure(let error): throw fail("log-level", "\(error) (line \(value.mark?.line ?? 0))")
+                }
+            case "log-format":
+                guard let text = value.string else { throw fail("log-format", "expected text or json") }
+                switch AgentLogFormat.parse(text) {
+                case .success(let format): config.logFormat = format
+                case .failure(let error): throw fail("log-format", "\(error) (line \(value.mark?.line ?? 0))")
+                }
             case "host-name":
                 guard let text = value.string, !text.isEmpty else { throw fail("host-name", "expected a name") }
                 config.hostName = text

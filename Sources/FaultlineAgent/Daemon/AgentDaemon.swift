@@ -2,6 +2,7 @@ import FaultlineAgentAPI
 import FaultlineCore
 import FaultlineProcShims
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -11,9 +12,14 @@ public final class AgentDaemon: @unchecked Sendable {
     let configuration: AgentConfiguration
     let log: AgentLog
 
-    public init(configuration: AgentConfiguration, log: AgentLog = AgentLog()) {
+    /// `log`: by default stderr at the configuration's `log-level` in its `log-format`.
+    public init(configuration: AgentConfiguration, log: AgentLog? = nil) {
         self.configuration = configuration
-        self.log = log
+        var standard = AgentLog(level: configuration.logLevel, format: configuration.logFormat)
+        // A JSON log is usually shipped off the host (Loki, Elasticsearch), where the line
+        // must say which agent wrote it; journald already records the host for text lines.
+        if configuration.logFormat == .json { standard.logger[metadataKey: "host"] = .string(configuration.hostName) }
+        self.log = log ?? standard
     }
 
     /// How often the reaper looks for expired leases; a lapsed fault is reverted within
@@ -21,10 +27,11 @@ public final class AgentDaemon: @unchecked Sendable {
     static let reapInterval: TimeInterval = 0.1
 
     public func run(checkOnly: Bool) async throws {
+        log.debug("configuration: listen \(configuration.listenHost):\(configuration.listenPort), host-name \(configuration.hostName), ledger \(configuration.ledger), controllers [\(configuration.controllers.joined(separator: ", "))], network-namespace \(configuration.networkNamespace ?? "(the agent's own)"), log-level \(configuration.logLevel.rawValue), log-format \(configuration.logFormat.rawValue)")
         let holds = Self.heldCapabilities()
-        log.line("capabilities held: \(holds.isEmpty ? "none" : holds.joined(separator: " "))")
+        log.info("capabilities held: \(holds.isEmpty ? "none" : holds.joined(separator: " "))")
         if configuration.tls == nil {
-            log.line("WARNING: insecure mode: the API is plaintext HTTP\(configuration.bearerToken == nil ? " with NO authentication" : " with a bearer token"); anyone who can reach \(configuration.listenHost):\(configuration.listenPort) can inject faults. Use only in throwaway labs.")
+            log.warning("insecure mode: the API is plaintext HTTP\(configuration.bearerToken == nil ? " with NO authentication" : " with a bearer token"); anyone who can reach \(configuration.listenHost):\(configuration.listenPort) can inject faults. Use only in throwaway labs.")
         }
         let injector = try ShimInjector(.init(
             networkNamespace: configuration.networkNamespace, controllers: configuration.controllers,
@@ -36,10 +43,12 @@ public final class AgentDaemon: @unchecked Sendable {
         // caller that needs the report waits for it.
         let policy = configuration.policy, log = self.log
         let report = CapabilityReportCache {
+            let started = ContinuousClock.now
             let report = Self.capabilityReport(injector: injector, policy: policy, holds: holds)
             for entry in report.faults {
-                log.line("fault \(entry.kind.rawValue): \(entry.available ? "available" : "unavailable: \(entry.reason ?? "")")")
+                log.info("fault \(entry.kind.rawValue): \(entry.available ? "available" : "unavailable: \(entry.reason ?? "")")")
             }
+            log.debug("capability probes took \(ContinuousClock.now - started)")
             return report
         }
         if checkOnly { _ = report.value; return }
@@ -48,30 +57,32 @@ public final class AgentDaemon: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: ledgerDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let service = try AgentService(injector: injector, policy: configuration.policy, ledgerPath: configuration.ledger,
-                                       audit: { log.line($0) })
+                                       log: log)
         let reaper = LeaseReaper(service: service, interval: Self.reapInterval)
         reaper.start()
 
         // Before serving, so the first fault does not pay the runtime's first-use costs.
+        let warmUpStarted = ContinuousClock.now
         FirstUseWarmUp.run(injector: injector)
+        log.debug("first-use warm-up took \(ContinuousClock.now - warmUpStarted)")
         let router = AgentRouter(service: service, hostName: configuration.hostName, capabilities: { report.value })
         let denyList = try CertificateDenyListStore(path: configuration.tls == nil ? nil : configuration.denyList)
-        if let path = denyList.path { log.line("certificate deny list \(path): \(denyList.current.serials.count) revoked serials (re-read on SIGHUP)") }
-        let reloads = Self.reloadOnHangUp { log.line(denyList.reload()) }
+        if let path = denyList.path { log.info("certificate deny list \(path): \(denyList.current.serials.count) revoked serials (re-read on SIGHUP)") }
+        let reloads = Self.reloadOnHangUp { log.notice(denyList.reload()) }
         defer { reloads.cancel() }
         let descriptors = ServerLimits.descriptorLimit()
         let limits = ServerLimits().fitting(descriptors: descriptors)
-        log.line("limits: \(limits.connections) connections (\(limits.connectionsPerPeer) per peer, \(limits.controllerReserve) kept for controllers; open files \(descriptors)), requests within \(RequestDeadlineHandler.text(limits.requestDeadline)), \(limits.workThreads) workers + \(limits.controlThreads) for health, renewals and reverts")
+        log.info("limits: \(limits.connections) connections (\(limits.connectionsPerPeer) per peer, \(limits.controllerReserve) kept for controllers; open files \(descriptors)), requests within \(RequestDeadlineHandler.text(limits.requestDeadline)), \(limits.workThreads) workers + \(limits.controlThreads) for health, renewals and reverts")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await AgentServer.start(
             host: configuration.listenHost, port: configuration.listenPort, router: router,
             tls: try configuration.tls?.serverContext(), bearerToken: configuration.bearerToken,
             limits: limits, controllers: configuration.controllers, denyList: denyList,
-            group: group, audit: { log.line($0) })
-        log.line("listening on \(configuration.listenHost):\(server.port) as \(configuration.hostName) (\(configuration.tls == nil ? "insecure" : "mutual TLS")); ledger \(configuration.ledger)")
+            group: group, log: log)
+        log.notice("listening on \(configuration.listenHost):\(server.port) as \(configuration.hostName) (\(configuration.tls == nil ? "insecure" : "mutual TLS")); ledger \(configuration.ledger)")
 
         let signal = await Self.waitForTermination()
-        log.line("received \(signal): reverting every fault and stopping")
+        log.notice("received \(signal): reverting every fault and stopping")
         reaper.stop()
         service.revertAll(reason: .agentStopped)
         try? await server.close()
@@ -177,16 +188,4 @@ final class LeaseReaper: @unchecked Sendable {
     }
 
     func stop() { stopped.withLock { stopping = true } }
-}
-
-/// The agent's log: one line per event on stderr with a UTC timestamp (journald and
-/// kubectl logs add their own metadata; the audit trail is these lines).
-public struct AgentLog: Sendable {
-    let sink: @Sendable (String) -> Void
-    public init(sink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
-        self.sink = sink
-    }
-    public func line(_ text: String) {
-        sink("\(Date().formatted(.iso8601)) \(text)")
-    }
 }

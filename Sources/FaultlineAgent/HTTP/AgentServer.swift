@@ -26,20 +26,20 @@ public final class AgentServer: @unchecked Sendable {
     public static func start(host: String, port: Int, router: AgentRouter, tls: NIOSSLContext?, bearerToken: String? = nil,
                              limits: ServerLimits = ServerLimits(), controllers: [String] = [],
                              denyList: CertificateDenyList = CertificateDenyList(),
-                             group: EventLoopGroup, audit: @escaping @Sendable (String) -> Void) async throws -> AgentServer {
+                             group: EventLoopGroup, log: AgentLog) async throws -> AgentServer {
         let store = CertificateDenyListStore(fixed: denyList)
         return try await start(host: host, port: port, router: router, tls: tls, bearerToken: bearerToken, limits: limits,
-                               controllers: controllers, denyList: store, group: group, audit: audit)
+                               controllers: controllers, denyList: store, group: group, log: log)
     }
 
     static func start(host: String, port: Int, router: AgentRouter, tls: NIOSSLContext?, bearerToken: String?,
                       limits: ServerLimits, controllers: [String], denyList: CertificateDenyListStore,
-                      group: EventLoopGroup, audit: @escaping @Sendable (String) -> Void) async throws -> AgentServer {
+                      group: EventLoopGroup, log: AgentLog) async throws -> AgentServer {
         let limiter = ConnectionLimiter(limits: limits, controllers: controllers.compactMap { CIDR($0) })
-        let throttle = AuditThrottle(audit: audit)
+        let throttle = AuditThrottle(log: log)
         let lanes = RequestLanes(limits: limits)
         let context = AgentHTTPHandler.Shared(router: router, secure: tls != nil, bearerToken: bearerToken, denyList: denyList,
-                                              lanes: lanes, audit: audit, throttle: throttle)
+                                              lanes: lanes, log: log, throttle: throttle)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -48,14 +48,14 @@ public final class AgentServer: @unchecked Sendable {
                 let peer = channel.remoteAddress?.ipAddress ?? "unknown"
                 let peerText = channel.remoteAddress.map(Self.describe) ?? "unknown"
                 if let refusal = limiter.admit(peer) {
-                    throttle.line(kind: "connection-limit", "connection refused peer=\(peerText) reason=\(refusal)")
+                    throttle.line(kind: "connection-limit", level: .warning, "connection refused peer=\(peerText) reason=\(refusal)")
                     return channel.eventLoop.makeFailedFuture(ConnectionRefused())
                 }
                 channel.closeFuture.whenComplete { _ in limiter.release(peer) }
                 return channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(RequestDeadlineHandler(limits: limits, secure: tls != nil) { reason in
-                        throttle.line(kind: "deadline", "connection closed peer=\(peerText) reason=\(reason)")
+                        throttle.line(kind: "deadline", level: .notice, "connection closed peer=\(peerText) reason=\(reason)")
                     })
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(AgentHTTPHandler(shared: context, peer: peerText))
@@ -112,7 +112,7 @@ final class AgentHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let bearerToken: String?
         let denyList: CertificateDenyListStore
         let lanes: RequestLanes
-        let audit: @Sendable (String) -> Void
+        let log: AgentLog
         let throttle: AuditThrottle
     }
 
@@ -145,24 +145,24 @@ final class AgentHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .allowed(let name):
                 caller = name
             case .refused(let name, let status, let reason):
-                shared.audit("call peer=\(peer) caller=\(name) action=\(action) result=\(status) reason=\(reason)")
+                shared.log.notice("call peer=\(peer) caller=\(name) action=\(action) result=\(status) reason=\(reason)")
                 write(context: context, head: head, response: .error(status, reason))
                 return
             }
             if tooLarge {
-                shared.audit("call peer=\(peer) caller=\(caller) action=\(action) result=413")
+                shared.log.warning("call peer=\(peer) caller=\(caller) action=\(action) result=413")
                 write(context: context, head: head, response: .error(413, "request body over \(AgentRouter.maximumBodyBytes) bytes"))
                 return
             }
             let request = AgentRouter.Request(method: head.method.rawValue, path: head.uri, body: body, caller: caller)
             let lane = AgentRouter.lane(method: request.method, path: request.path)
             let pool = shared.lanes.pool(lane)
-            let router = shared.router, audit = shared.audit, peer = self.peer
+            let router = shared.router, log = shared.log, peer = self.peer
             let loop = context.eventLoop
             let boxed = NIOLoopBound((self, context), eventLoop: loop)
             let queued = pool.submit {
                 let response = router.handle(request)
-                audit("call peer=\(peer) caller=\(caller) action=\(action) result=\(response.status)")
+                log.log(response.status >= 500 ? .warning : .info, "call peer=\(peer) caller=\(caller) action=\(action) result=\(response.status)")
                 loop.execute {
                     let (handler, context) = boxed.value
                     handler.write(context: context, head: head, response: response)
@@ -171,7 +171,7 @@ final class AgentHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if !queued {
                 let load = pool.load
                 let reason = "agent busy: \(load.busy) \(lane.rawValue) requests running and \(load.waiting) waiting (at most \(pool.threads) and \(pool.queueLimit)); retry shortly"
-                shared.throttle.line(kind: "busy-\(lane.rawValue)", "call peer=\(peer) caller=\(caller) action=\(action) result=503 reason=\(reason)")
+                shared.throttle.line(kind: "busy-\(lane.rawValue)", level: .warning, "call peer=\(peer) caller=\(caller) action=\(action) result=503 reason=\(reason)")
                 write(context: context, head: head, response: .error(503, reason))
             }
         }
@@ -181,9 +181,9 @@ final class AgentHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         // A TLS error before any request is a refused handshake: no certificate, one from
         // another CA, one without clientAuth, a stalled or garbled ClientHello.
         if requests == 0 && (error is NIOSSLError || error is BoringSSLError) {
-            shared.throttle.line(kind: "handshake", "refused handshake peer=\(peer) error=\(error)")
+            shared.throttle.line(kind: "handshake", level: .notice, "refused handshake peer=\(peer) error=\(error)")
         } else {
-            shared.throttle.line(kind: "connection-error", "connection error peer=\(peer) error=\(error)")
+            shared.throttle.line(kind: "connection-error", level: .info, "connection error peer=\(peer) error=\(error)")
         }
         context.close(promise: nil)
     }
@@ -228,10 +228,10 @@ final class AgentHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.triggerUserOutboundEvent(RequestDeadlineHandler.Event.responseWritten, promise: nil)
         if !keepAlive { done.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
         if let faultID = response.checkManagementChannelFor, let socket = context.channel as? SocketOptionProvider {
-            let router = shared.router, audit = shared.audit
+            let router = shared.router, log = shared.log
             ManagementChannelCheck.run(socket: socket, eventLoop: context.eventLoop) { reached in
                 guard !reached else { return }
-                audit("management channel check failed after applying \(faultID): the caller's acknowledgements stopped arriving; reverting it")
+                log.warning("management channel check failed after applying \(faultID): the caller's acknowledgements stopped arriving; reverting it")
                 // Not a request, so not on a lane that may be full: a revert must always run.
                 DispatchQueue.global().async { router.managementChannelLost(faultID: faultID) }
             }

@@ -24,8 +24,8 @@ public final class AgentService: @unchecked Sendable {
     /// The most recent reverts, oldest first, for `GET /v1/faults`.
     private var history: [RevertedFault] = []
     public let metrics = AgentMetrics()
-    /// Audit lines go here (stderr in the daemon, a buffer in tests).
-    let audit: @Sendable (String) -> Void
+    /// Audit records go here (stderr in the daemon, a buffer in tests).
+    let log: AgentLog
     /// What start-up recovery found and did, for the audit log and tests.
     public private(set) var recovery = Recovery()
 
@@ -44,19 +44,19 @@ public final class AgentService: @unchecked Sendable {
     /// or damaged ledger). Never refuses to start because of the ledger's state.
     public init(injector: FaultInjector, policy: AgentPolicy, ledgerPath: String,
                 clock: @escaping @Sendable () -> UInt64 = AgentService.monotonicNanos,
-                audit: @escaping @Sendable (String) -> Void = { _ in }) throws {
+                log: AgentLog = AgentLog(capture: { _ in })) throws {
         self.injector = injector
         self.policy = policy
         self.clock = clock
-        self.audit = audit
+        self.log = log
         let (file, contents) = try LedgerFile.open(path: ledgerPath)
         ledger = file
         state = LedgerState(records: contents.records)
         recovery.tornTail = contents.tornTail
         recovery.damagedLines = contents.damagedLines
-        if contents.tornTail { audit("ledger: dropped a torn last record (a write interrupted by a crash)") }
+        if contents.tornTail { log.warning("ledger: dropped a torn last record (a write interrupted by a crash)") }
         if !contents.damagedLines.isEmpty {
-            audit("ledger: \(contents.damagedLines.count) damaged line(s) skipped (line \(contents.damagedLines.prefix(10).map(String.init).joined(separator: ", "))); the original is kept at \(ledgerPath).damaged; reverting what could be read and sweeping the rest")
+            log.warning("ledger: \(contents.damagedLines.count) damaged line(s) skipped (line \(contents.damagedLines.prefix(10).map(String.init).joined(separator: ", "))); the original is kept at \(ledgerPath).damaged; reverting what could be read and sweeping the rest")
         }
         for (id, entry) in state.applied {
             revertLocked(id: id, entry: entry, reason: .recovery)
@@ -64,9 +64,9 @@ public final class AgentService: @unchecked Sendable {
         }
         do {
             recovery.swept = try injector.sweepOrphans()
-            for object in recovery.swept { audit("recovery: removed \(object) (Faultline's mark, named by no ledger record)") }
+            for object in recovery.swept { log.notice("recovery: removed \(object) (Faultline's mark, named by no ledger record)") }
         } catch {
-            audit("recovery: the orphan sweep failed: \(error)")
+            log.error("recovery: the orphan sweep failed: \(error)")
         }
         // The ledger is also the host's record of what was done to it (recoveries included),
         // so it is kept whole and only compacted once it grows past a bound.
@@ -140,7 +140,7 @@ public final class AgentService: @unchecked Sendable {
                 throw AgentError(500, "applying \(fault.kind.rawValue) failed and was rolled back: \(error)")
             }
             metrics.applied(fault.kind, seconds: Double(clock() - started) / 1e9)
-            audit("apply id=\(id) kind=\(fault.kind.rawValue) lease=\(leaseSeconds)s caller=\(caller) result=applied")
+            log.notice("apply id=\(id) kind=\(fault.kind.rawValue) lease=\(leaseSeconds)s caller=\(caller) result=applied")
             return true
         }
     }
@@ -237,7 +237,7 @@ public final class AgentService: @unchecked Sendable {
             state.apply(record)
             leases.release(id)
             metrics.reverted(entry.fault.kind, seconds: Double(clock() - started) / 1e9)
-            audit("revert id=\(id) kind=\(entry.fault.kind.rawValue) reason=\(reason.rawValue) result=reverted")
+            log.notice("revert id=\(id) kind=\(entry.fault.kind.rawValue) reason=\(reason.rawValue) result=reverted")
             let done = RevertedFault(id: id, kind: entry.fault.kind.rawValue, reason: reason, revertedAt: RevertedFault.timestamp(Date()))
             history.append(done)
             if history.count > AgentWire.revertHistory { history.removeFirst(history.count - AgentWire.revertHistory) }
@@ -247,7 +247,7 @@ public final class AgentService: @unchecked Sendable {
             try? ledger.append(record)
             state.apply(record)
             leases.grant(id, lengthNanos: 500_000_000, now: clock())
-            audit("revert id=\(id) kind=\(entry.fault.kind.rawValue) reason=\(reason.rawValue) result=failed error=\(error)")
+            log.error("revert id=\(id) kind=\(entry.fault.kind.rawValue) reason=\(reason.rawValue) result=failed error=\(error)")
             return nil
         }
     }

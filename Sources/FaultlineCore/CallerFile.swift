@@ -35,36 +35,30 @@ public enum CallerFile {
         guard info.st_size <= off_t(limit) else {
             return .failure(Failure(message: "it is \(size(Int(info.st_size))); \(kind) holds at most \(size(limit))"))
         }
+        return readToEnd(fd, limit: limit, what: "it", kind: kind)
+    }
+
+    /// Reads `fd` to its end, refusing (not cutting) more than `limit` bytes; `limit + 1`
+    /// is read so a file that grew after fstat is still refused.
+    private static func readToEnd(_ fd: Int32, limit: Int, what: String, kind: String) -> Result<[UInt8], Failure> {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: min(65_536, limit + 1))
-        // limit + 1: a file that grew after fstat is still refused, never silently cut.
         while bytes.count <= limit {
             let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min($0.count, limit + 1 - bytes.count)) }
             if count < 0 {
                 if errno == EINTR { continue }
-                return .failure(Failure(message: "cannot read it: \(errorText(errno))"))
+                return .failure(Failure(message: "cannot read \(what): \(errorText(errno))"))
             }
             if count == 0 { return .success(bytes) }
             bytes.append(contentsOf: chunk[0..<count])
         }
-        return .failure(Failure(message: "it is larger than \(size(limit)); \(kind) holds at most \(size(limit))"))
+        return .failure(Failure(message: (what == "it" ? "it is larger than " : what + " holds more than ") + "\(size(limit)); \(kind) holds at most \(size(limit))"))
     }
 
     /// At most `limit` bytes of standard input (a plan piped in as `-`); more is refused,
     /// not cut. Reads until end of input, as a pipe or a redirected file gives it.
     public static func readStandardInput(limit: Int, kind: String) -> Result<[UInt8], Failure> {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while bytes.count <= limit {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(STDIN_FILENO, $0.baseAddress, min($0.count, limit + 1 - bytes.count)) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(Failure(message: "cannot read standard input: \(errorText(errno))"))
-            }
-            if count == 0 { return .success(bytes) }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return .failure(Failure(message: "standard input holds more than \(size(limit)); \(kind) holds at most \(size(limit))"))
+        readToEnd(STDIN_FILENO, limit: limit, what: "standard input", kind: kind)
     }
 
     private static func openFailure(_ code: Int32) -> String {

@@ -257,6 +257,22 @@ struct EndToEndTests {
                 "\(journal.faults.map { ($0.host, $0.revertReason?.rawValue ?? "none") })")
     }
 
+    /// Starts a run that partitions h1 from the web hosts and answers once both hosts
+    /// hold their part of it.
+    func partitionRunning(_ cluster: TestCluster, duration: String, lease: String, agentTimeout: TimeSpan) async throws -> Task<Journal, Never> {
+        let p = try plan(cluster, """
+        \(Self.isolateH1)
+        method:
+          - partition: { isolate: first, from: web, duration: \(duration) }
+        settings: { lease: \(lease), agent-timeout: \(agentTimeout) }
+        """)
+        let e = try engine(cluster, p, agentTimeout: agentTimeout)
+        let run = Task { await e.run() }
+        let applied = await waitUntil(15) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
+        try #require(applied != nil, "\(cluster.logs())")
+        return run
+    }
+
     /// An agent killed with SIGKILL mid-fault and started again finds its fault in its
     /// ledger and reverts it (`recovery`); the controller learns that from the agent's own
     /// record, stops the run and reverts the other host's fault as an abort — and the
@@ -265,16 +281,7 @@ struct EndToEndTests {
         let cluster = try await offPool { try TestCluster.make() }
         defer { cluster.destroy() }
         let baseline = try await offPool { cluster.kernelState() }
-        let p = try plan(cluster, """
-        \(Self.isolateH1)
-        method:
-          - partition: { isolate: first, from: web, duration: 60s }
-        settings: { lease: 10s, agent-timeout: 2s }
-        """)
-        let e = try engine(cluster, p, agentTimeout: .seconds(2))
-        let run = Task { await e.run() }
-        let applied = await waitUntil(15) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
-        try #require(applied != nil, "\(cluster.logs())")
+        let run = try await partitionRunning(cluster, duration: "60s", lease: "10s", agentTimeout: .seconds(2))
         try await offPool { try cluster.restartAgent(1) }
         let journal = await run.value
         #expect(journal.outcome == .aborted, "\(journal.reason ?? "")")
@@ -296,16 +303,7 @@ struct EndToEndTests {
         let cluster = try await offPool { try TestCluster.make() }
         defer { cluster.destroy() }
         let baseline = try await offPool { cluster.kernelState() }
-        let p = try plan(cluster, """
-        \(Self.isolateH1)
-        method:
-          - partition: { isolate: first, from: web, duration: 6s }
-        settings: { lease: 3s, agent-timeout: 2500ms }
-        """)
-        let e = try engine(cluster, p, agentTimeout: .milliseconds(2500))
-        let run = Task { await e.run() }
-        let applied = await waitUntil(15) { !cluster.nftTables(1).isEmpty && !cluster.nftTables(2).isEmpty }
-        try #require(applied != nil, "\(cluster.logs())")
+        let run = try await partitionRunning(cluster, duration: "6s", lease: "3s", agentTimeout: .milliseconds(2500))
         let hung = cluster.agents[1].pid
         kill(hung, SIGSTOP)
         var resumed = false

@@ -56,6 +56,9 @@ struct PlanVariablesTests {
         let d = errors(parse(vars: ["lease": "soon"]))
         #expect(d.count == 1 && d[0].line == 17 && d[0].field == "settings.lease", "\(d)")
         #expect(d.first?.message.contains("soon") == true, "\(d)")
+        // A number field: the seed.
+        let n = errors(parse(vars: ["seed": "twelve"]))
+        #expect(n.count == 1 && n[0].line == 18 && n[0].field == "settings.seed" && n[0].message.contains("'twelve'"), "\(n)")
     }
 
     @Test func mistakesAreRefusedWithTheirPlace() {

@@ -21,9 +21,3 @@ extension RunEngine {
         return out
     }
 }
-
-/// The hosts each target last resolved to, for `resolve`'s "only when it changed".
-final class LastResolved: Sendable {
-    private let hosts = Mutex<[String: [String]]>([:])
-    func withLock<T>(_ body: (inout [String: [String]]) -> T) -> T { hosts.withLock { body(&$0) } }
-}

@@ -35,7 +35,8 @@ public final class RunEngine: Sendable {
     public let control = RunControl()
     let targets: RunTargets
     let active = ActiveFaults()
-    let lastResolved = LastResolved()
+    /// The hosts each dynamic or random target last resolved to (`resolve`'s "only when it changed").
+    let lastResolved = Mutex<[String: [String]]>([:])
     private let sequence = Mutex(0)
     /// Index of each hypothesis probe / guard in the journal's probe list.
     let hypothesisIndex: [Int]

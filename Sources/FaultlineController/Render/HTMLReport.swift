@@ -22,7 +22,7 @@ public enum HTMLReport {
         h += guards(journal, checks)
         h += faults(journal)
         h += targets(journal)
-        h += consistency(journal)
+        h += consistency(journal, analysis)
         h += errors(journal)
         h += hosts(journal)
         h += eventLog(journal)
@@ -175,7 +175,7 @@ public enum HTMLReport {
         return h + "</tbody>\n</table>\n"
     }
 
-    private static func consistency(_ j: Journal) -> String {
+    private static func consistency(_ j: Journal, _ analysis: RunAnalysis) -> String {
         guard !j.consistency.isEmpty else { return "" }
         var h = "<h2 id=\"consistency\">Consistency</h2>\n"
         for record in j.consistency {
@@ -190,7 +190,7 @@ public enum HTMLReport {
             }
             h += "</tbody>\n</table>\n"
             if let timeline = record.timeline, !timeline.intervals.isEmpty {
-                h += "<h4>Workload over time</h4>\n<div class=\"scroll\">\n" + workloadChart(record, timeline, journal: j, analysis: RunAnalysis(j)) + "\n</div>\n"
+                h += "<h4>Workload over time</h4>\n<div class=\"scroll\">\n" + workloadChart(record, timeline, journal: j, analysis: analysis) + "\n</div>\n"
                 h += "<div class=\"legend\"><span><span class=\"swatch answered\"></span>answered</span><span><span class=\"swatch failed-op\"></span>failed</span>"
                 h += "<span><span class=\"swatch indeterminate\"></span>indeterminate</span><span><span class=\"swatch p50\"></span>p50</span><span><span class=\"swatch p99\"></span>p99</span>"
                 h += "<span><span class=\"swatch window-swatch\"></span>fault applied</span></div>\n"

@@ -47,7 +47,7 @@ public enum JUnitWriter {
         x += "    </properties>\n"
 
         for check in checks {
-            x += "    <testcase classname=\"\(Markup.attribute(check.group))\" name=\"\(Markup.attribute(check.name))\" time=\"\(RenderFormat.fixed(seconds(of: check, in: journal), 3))\""
+            x += "    <testcase classname=\"\(Markup.attribute(check.group))\" name=\"\(Markup.attribute(check.name))\" time=\"\(RenderFormat.fixed(check.seconds, 3))\""
             switch check.status {
             case .passed:
                 x += "/>\n"
@@ -74,18 +74,5 @@ public enum JUnitWriter {
         x += "</system-out>\n"
         x += "  </testsuite>\n</testsuites>\n"
         return x
-    }
-
-    /// A consistency verdict's time is its own check's (`checkSeconds`), when the journal
-    /// has it; else what RunAnalysis counts (the probe's summary sample, on its first verdict).
-    static func seconds(of check: RunAnalysis.Check, in journal: Journal) -> Double {
-        guard check.group == "consistency" else { return check.seconds }
-        for record in journal.consistency {
-            if let verdict = record.verdicts.first(where: { "\(record.probe): \($0.check)" == check.name }),
-               let seconds = verdict.checkSeconds {
-                return max(0, seconds)
-            }
-        }
-        return check.seconds
     }
 }

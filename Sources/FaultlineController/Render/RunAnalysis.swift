@@ -18,7 +18,10 @@ struct RunAnalysis {
         var timing: String?
         var samples: [ProbeSample]
         var status: Status
-        var seconds: Double { samples.reduce(0) { $0 + max(0, $1.durationSeconds) } }
+        /// The time the journal measured for it, when it did (a consistency verdict's own check).
+        var measuredSeconds: Double? = nil
+        /// What JUnit reports as its time: the measured one, else its samples' durations.
+        var seconds: Double { measuredSeconds.map { max(0, $0) } ?? samples.reduce(0) { $0 + max(0, $1.durationSeconds) } }
     }
 
     struct PhaseSpan: Equatable {
@@ -127,9 +130,10 @@ struct RunAnalysis {
                 default:
                     status = .skipped(reason: "the checker could not decide (\(verdict.result))" + (verdict.explanation.map { ": \($0)" } ?? ""))
                 }
-                // The check ran once for all its verdicts: its time is counted on the first.
+                // Each verdict's own check time when the journal has it; older journals have one
+                // summary sample for all the checks, counted on the first verdict.
                 out.append(Check(group: "consistency", name: "\(record.probe): \(verdict.check)", timing: nil,
-                                 samples: i == 0 ? summary : [], status: status))
+                                 samples: i == 0 ? summary : [], status: status, measuredSeconds: verdict.checkSeconds))
             }
         }
         return out
